@@ -123,3 +123,32 @@ def test_language_guess():
     assert detect_language(BODY * 3) == "en"
     assert detect_language("Les forces de la coalition ont bombardé la ville et les habitants sont partis " * 3) == "fr"
     assert detect_language("ok") is None
+
+
+PAGE = """<html><head><title>Strike on depot</title>{meta}</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><p>KHERSON: A drone strike hit a fuel depot on Saturday, killing two workers, officials said.
+The depot had been hit before, in November 2022, when the front line was nearby.</p>
+<p>Emergency crews worked through the night to put out the fire at the site.</p></article>
+<footer>Share this article: facebook twitter whatsapp</footer></body></html>"""
+
+
+def test_html_main_text_title_meta_date_and_dateline(tmp_path: Path):
+    meta = '<meta property="article:published_time" content="2024-10-14T09:30:00+06:30">'
+    (tmp_path / "p.html").write_text(PAGE.format(meta=meta))
+    (article,) = _read(tmp_path / "p.html").articles
+    assert article.title == "Strike on depot"
+    assert article.published_at.isoformat() == "2024-10-14T09:30:00+06:30"
+    assert article.dateline == "KHERSON" and "Home" not in article.text
+
+
+def test_html_without_date_metadata_is_not_dated_from_its_body(tmp_path: Path):
+    # "in November 2022" in the body is history, not the publication date.
+    (tmp_path / "p.html").write_text(PAGE.format(meta=""))
+    (article,) = _read(tmp_path / "p.html").articles
+    assert article.published_at is None and article.published_at_source == "missing"
+
+
+def test_html_that_is_all_navigation_is_quarantined(tmp_path: Path):
+    (tmp_path / "nav.html").write_text("<html><body><nav><a href='/'>Home</a><a href='/a'>About</a></nav></body></html>")
+    assert [r.reason for r in _read(tmp_path / "nav.html").rejected] in (["no_main_text"], ["text_too_short"])

@@ -9,7 +9,9 @@ from datetime import datetime
 from pipeline.errors import RecordRejected
 from pipeline.ingest.textfile import parse_timestamp
 
-# trafilatura's date finder keeps only the day; the meta tag usually has the full stamp.
+# Only the page's own publication metadata counts: trafilatura's date finder also guesses from dates
+# in the body ("in November 2022"), which would anchor every relative date wrongly.
+_TIME_ELEMENT = re.compile(r"<time[^>]+datetime=[\"']([^\"']+)[\"']", re.IGNORECASE)
 _META_TIME = re.compile(
     r"<meta[^>]+(?:property|name|itemprop)=[\"'](?:article:published_time|datePublished|pubdate|date)[\"'][^>]*>",
     re.IGNORECASE,
@@ -31,7 +33,7 @@ def extract_html(html: str) -> HtmlPage:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        html, with_metadata=True, date_extraction_params={"extensive_search": False, "original_date": True}, include_comments=False, include_tables=False, favor_precision=True
     )
     if doc is None or not (doc.text or "").strip():
         raise RecordRejected("no_main_text", "the page holds navigation or boilerplate only")
@@ -39,8 +41,8 @@ def extract_html(html: str) -> HtmlPage:
     if meta := _META_TIME.search(html):
         if content := _CONTENT.search(meta.group(0)):
             published = parse_timestamp(content.group(1))
-    if published is None and doc.date:
-        published = parse_timestamp(doc.date)
+    if published is None and (element := _TIME_ELEMENT.search(html)):
+        published = parse_timestamp(element.group(1))
     return HtmlPage(
         text=doc.text.strip(),
         title=doc.title,

@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.errors import RecordRejected
 from pipeline.ingest.discover import InputFile
 from pipeline.ingest.language import detect_language
-from pipeline.ingest.textfile import parse_plain_article, parse_timestamp
+from pipeline.ingest.textfile import find_dateline, parse_plain_article, parse_timestamp
 from pipeline.models import Article
 from pipeline.settings import Settings
 from pipeline.text_ids import article_id_for
@@ -118,6 +118,7 @@ def _from_record(
         published = parse_timestamp(str(record["published_at"]))
         status = "record" if published else "unparsable"
     title = record.get("title") if isinstance(record.get("title"), str) else None
+    dateline = find_dateline(text)
     return _finish(
         item,
         digest,
@@ -131,6 +132,9 @@ def _from_record(
         source=record.get("source") if isinstance(record.get("source"), str) else None,
         published_at=published,
         published_at_source=status,
+        dateline=dateline[0] if dateline else None,
+        dateline_start=dateline[1][0] if dateline else None,
+        dateline_end=dateline[1][1] if dateline else None,
     )
 
 
@@ -157,6 +161,7 @@ def _from_html(item: InputFile, digest: str, html: str, settings: Settings, now:
     from pipeline.ingest.html import extract_html
 
     page = extract_html(html)
+    dateline = find_dateline(page.text)
     return _finish(
         item,
         digest,
@@ -170,6 +175,9 @@ def _from_html(item: InputFile, digest: str, html: str, settings: Settings, now:
         source=page.sitename,
         published_at=page.published_at,
         published_at_source="html_meta" if page.published_at else "missing",
+        dateline=dateline[0] if dateline else None,
+        dateline_start=dateline[1][0] if dateline else None,
+        dateline_end=dateline[1][1] if dateline else None,
     )
 
 
