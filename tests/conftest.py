@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,15 @@ def require_shared(path: Path) -> Path:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def load_gold(name: str) -> list[dict]:
+    """The records of the dev gold set ``name`` (a .jsonl under ../shared/eval/dev), or a skip."""
+    path = require_shared(DEV / name)
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def quality_floors(area: str) -> dict:
+    """The pinned quality floors of one area (tests/quality_floors_<area>.json); they only rise."""
+    return json.loads((REPO / "tests" / f"quality_floors_{area}.json").read_text(encoding="utf-8"))

@@ -1,0 +1,461 @@
+"""Fast regex rules: each turns one match into a ``Candidate`` with its resolved value.
+
+A rule returns a candidate with ``value=None`` when the phrase is a date but cannot be resolved
+(no anchor for a relative phrase): it still claims its span so a shorter, wrong reading of the
+same words cannot win.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from pipeline.dates import arith
+from pipeline.dates.patterns import DatePatterns, build_patterns
+from pipeline.dates.vocab import DateVocab, load_vocab
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A span a rule recognised, before overlaps are settled."""
+
+    start: int
+    end: int
+    rule: str
+    value: str | None
+    precision: str
+    value_end: str | None = None
+    kind: str = "point"
+    weekday: int | None = None  # set by weekday rules so a range can roll its end forward
+    ref_offset: int | None = None  # days from the previous day mention ("the day before")
+    ref_direction: int | None = None  # "the previous Friday" (-1) / "the following Monday" (+1)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    text: str
+    anchor: date | None
+
+
+VOCAB: DateVocab = load_vocab()
+PATTERNS: DatePatterns = build_patterns(VOCAB)
+_MONTHS = {k.lower(): v for k, v in VOCAB.months.items()}
+_WEEKDAYS = {k.lower(): v for k, v in VOCAB.weekdays.items()}
+_RELDAYS = {" ".join(k.lower().split()): v for k, v in VOCAB.relative_days.items()}
+_NUMBERS = {" ".join(k.lower().split()): v for k, v in VOCAB.number_words.items()}
+_ORDINALS = {k.lower(): v for k, v in VOCAB.ordinal_words.items()}
+_HOLIDAYS_FIXED = {k.lower(): v for k, v in VOCAB.fixed_holidays.items()}
+_HOLIDAYS_NTH = {k.lower(): v for k, v in VOCAB.nth_weekday_holidays.items()}
+# Where a clause ends: a tense cue beyond one of these belongs to another verb.
+_CLAUSE_END = re.compile(r"[.!?](?=\s)|[\n,;:()\"“”]|``|''")
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace(".", "").split())
+
+
+def month_of(name: str) -> int:
+    return _MONTHS[_norm(name)]
+
+
+def weekday_of(name: str) -> int:
+    return _WEEKDAYS[_norm(name).rstrip(",")]
+
+
+def _day_of(m: re.Match[str], group: str = "d") -> int:
+    return int(re.sub(r"\D", "", m[group]))
+
+
+def _full_year(raw: str) -> int:
+    """'16 -> 2016, '98 -> 1998: two-digit years pivot at 50, the usual newspaper reading."""
+    digits = raw.lstrip("'")
+    if len(digits) == 2:
+        n = int(digits)
+        return 2000 + n if n < 50 else 1900 + n
+    return int(digits)
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _is_publication_line(ctx: Context, start: int) -> bool:
+    line_start = ctx.text.rfind("\n", 0, start) + 1
+    return bool(PATTERNS.publication_cue.search(ctx.text[max(line_start, start - 40) : start]))
+
+
+def _clause_prefix(ctx: Context, start: int, limit: int = 80) -> str:
+    """The text from the start of the clause (at most ``limit`` characters back) up to ``start``."""
+    window = ctx.text[max(0, start - limit) : start]
+    ends = list(_CLAUSE_END.finditer(window))
+    return window[ends[-1].end() :] if ends else window
+
+
+def _explicit(m: re.Match[str], ctx: Context, rule: str, day: int) -> Candidate:
+    month = month_of(m["mon"])
+    weekday = weekday_of(m["wdp"]) if m["wdp"] else None
+    if m["year"]:
+        found = arith.safe_date(_full_year(m["year"]), month, day)
+    elif ctx.anchor is not None:
+        found = arith.infer_year(month, day, ctx.anchor, weekday, future=_future_context(ctx, m.start()))
+    else:
+        found = None
+    kind = "publication" if _is_publication_line(ctx, m.start()) else "point"
+    return Candidate(m.start(), m.end(), rule, _day(found), "day", kind=kind)
+
+
+def rule_explicit_dmy(m: re.Match[str], ctx: Context) -> Candidate:
+    return _explicit(m, ctx, "fast:explicit_dmy", _day_of(m))
+
+
+def rule_explicit_mdy(m: re.Match[str], ctx: Context) -> Candidate:
+    day = _day_of(m) if m["d"] else _ORDINALS[m["dw"].lower()]
+    return _explicit(m, ctx, "fast:explicit_mdy", day)
+
+
+def rule_iso(m: re.Match[str], ctx: Context) -> Candidate | None:
+    found = arith.safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+    if found is None:
+        return None
+    kind = "publication" if _is_publication_line(ctx, m.start()) else "point"
+    return Candidate(m.start(), m.end(), "fast:iso", found.isoformat(), "day", kind=kind)
+
+
+def rule_numeric(m: re.Match[str], ctx: Context) -> Candidate | None:
+    """dd/mm/yyyy, read day-first unless only month-first makes a real date."""
+    a, b, year = int(m["a"]), int(m["b"]), _full_year(m["y"])
+    if m["sep"] == "." and len(m["y"]) == 2:
+        return None  # "1.5.16" is as likely a version or a score as a date
+    found = arith.safe_date(year, b, a) or arith.safe_date(year, a, b)
+    if found is None:
+        return None
+    return Candidate(m.start(), m.end(), "fast:numeric_dmy", found.isoformat(), "day")
+
+
+def _range(m: re.Match[str], ctx: Context, rule: str) -> Candidate | None:
+    joint = ctx.text[m.end("d1") : m.start("d2")].strip().lower()
+    if joint == "and" and m["opener"] != "between":
+        return None  # "3 and 5 May" lists two days; only "between 3 and 5 May" is a span
+    month = month_of(m["mon"])
+    d1, d2 = _day_of(m, "d1"), _day_of(m, "d2")
+    if d2 <= d1:
+        return None  # "12-3 May" is a score or a count, not a span of days
+    if m["year"]:
+        start = arith.safe_date(_full_year(m["year"]), month, d1)
+    elif ctx.anchor is not None:
+        start = arith.infer_year(month, d1, ctx.anchor)
+    else:
+        start = None
+    end = arith.safe_date(start.year, month, d2) if start else None
+    if start is not None and end is None:
+        return None
+    return Candidate(m.start(), m.end(), rule, _day(start), "day", value_end=_day(end), kind="interval")
+
+
+def rule_range_dmy(m: re.Match[str], ctx: Context) -> Candidate | None:
+    return _range(m, ctx, "fast:range_dmy")
+
+
+def rule_range_mdy(m: re.Match[str], ctx: Context) -> Candidate | None:
+    return _range(m, ctx, "fast:range_mdy")
+
+
+def rule_month_year(m: re.Match[str], ctx: Context) -> Candidate:
+    return Candidate(m.start(), m.end(), "fast:month_year", f"{int(m['year']):04d}-{month_of(m['mon']):02d}", "month")
+
+
+def rule_month_named(m: re.Match[str], ctx: Context) -> Candidate:
+    """'in March' = the latest March not after publication; 'last March' strictly before its month."""
+    mod = _norm(m["mod"])
+    keep_mod = mod in {"last", "next", "this"}
+    start = m.start() if keep_mod else m.start("mon")
+    if ctx.anchor is None:
+        return Candidate(start, m.end(), "fast:month_named", None, "month")
+    month = month_of(m["mon"])
+    if mod == "next":
+        year, month = arith.next_month_named(month, ctx.anchor)
+    else:
+        year, month = arith.most_recent_month(month, ctx.anchor, strictly_before=mod == "last")
+    return Candidate(start, m.end(), "fast:month_named", f"{year:04d}-{month:02d}", "month")
+
+
+def _resolve_weekday(weekday: int, mod: str, anchor: date, future: bool) -> date:
+    """Weekday policy (see the package docstring)."""
+    if mod in {"next", "this coming", "coming", "the following", "following"}:
+        return arith.weekday_after(anchor, weekday)
+    if mod in {"last", "this past", "past", "the previous", "previous"}:
+        return arith.weekday_before(anchor, weekday)
+    if future:
+        return arith.weekday_on_or_after(anchor, weekday)
+    return arith.weekday_on_or_before(anchor, weekday)
+
+
+# "the previous Friday" is the Friday before the day just reported, not before publication.
+_ANAPHORIC_WEEKDAY = {"the previous": -1, "previous": -1, "the following": 1, "following": 1}
+
+
+def _future_context(ctx: Context, start: int) -> bool:
+    return bool(PATTERNS.future_cue.search(_clause_prefix(ctx, start)))
+
+
+def rule_weekday(m: re.Match[str], ctx: Context) -> Candidate:
+    weekday = weekday_of(m["wd"])
+    if ctx.anchor is None:
+        return Candidate(m.start(), m.end(), "fast:weekday", None, "day", weekday=weekday)
+    mod = _norm(m["mod"]) if m["mod"] else ""
+    found = _resolve_weekday(weekday, mod, ctx.anchor, _future_context(ctx, m.start()))
+    direction = _ANAPHORIC_WEEKDAY.get(mod)
+    return Candidate(
+        m.start(), m.end(), "fast:weekday", found.isoformat(), "day", weekday=weekday, ref_direction=direction
+    )
+
+
+def rule_relday_weekday(m: re.Match[str], ctx: Context) -> Candidate:
+    """'yesterday (Monday)': one mention; the weekday nearest the relative day wins."""
+    weekday = weekday_of(m["wd"])
+    if ctx.anchor is None:
+        return Candidate(m.start(), m.end(), "fast:relday_weekday", None, "day", weekday=weekday)
+    base = ctx.anchor + timedelta(days=_RELDAYS[_norm(m["rel"])])
+    before = arith.weekday_on_or_before(base, weekday)
+    after = arith.weekday_on_or_after(base, weekday)
+    found = before if (base - before) <= (after - base) else after
+    return Candidate(m.start(), m.end(), "fast:relday_weekday", found.isoformat(), "day", weekday=weekday)
+
+
+def rule_relative_day(m: re.Match[str], ctx: Context) -> Candidate:
+    offset = _RELDAYS[_norm(m["rel"])]
+    value = _day(ctx.anchor + timedelta(days=offset)) if ctx.anchor else None
+    return Candidate(m.start(), m.end(), "fast:relative_day", value, "day")
+
+
+def rule_relative_period(m: re.Match[str], ctx: Context) -> Candidate:
+    mod, unit = _norm(m["mod"]).split()[-1], m["unit"].lower()
+    step = {"last": -1, "this": 0, "next": 1}[mod]
+    precision = unit
+    if ctx.anchor is None:
+        return Candidate(m.start(), m.end(), "fast:relative_period", None, precision)
+    if unit == "week":
+        value = arith.iso_week(ctx.anchor + timedelta(weeks=step))
+    elif unit == "month":
+        year, month = arith.shift_months(ctx.anchor, step)
+        value = f"{year:04d}-{month:02d}"
+    else:
+        value = f"{ctx.anchor.year + step:04d}"
+    return Candidate(m.start(), m.end(), "fast:relative_period", value, precision)
+
+
+def _shift(base: date, n: int, unit: str) -> tuple[str, str]:
+    """(value, precision) ``n`` units from ``base``: days and weeks to the day, months and years coarser."""
+    if unit == "day":
+        return (base + timedelta(days=n)).isoformat(), "day"
+    if unit == "week":
+        return (base + timedelta(weeks=n)).isoformat(), "day"
+    if unit == "month":
+        return arith.add_months(base, n).isoformat()[:7], "month"
+    return f"{base.year + n:04d}", "year"
+
+
+def rule_ago(m: re.Match[str], ctx: Context) -> Candidate | None:
+    raw = _norm(m["n"])
+    n = int(raw) if raw.isdigit() else _NUMBERS.get(raw)
+    if n is None:
+        return None
+    unit = m["unit"].lower()
+    direction = _norm(m["dir"])
+    sign = -1 if direction in {"ago", "earlier", "before"} else 1
+    if direction in {"earlier", "later", "before", "after"}:
+        # "two days later" counts from the event just reported, not from publication.
+        if unit != "day":
+            return None
+        return Candidate(m.start(), m.end(), "fast:anaphoric", None, "day", ref_offset=sign * n)
+    if ctx.anchor is None:
+        return Candidate(m.start(), m.end(), "fast:ago", None, "day")
+    value, precision = _shift(ctx.anchor, sign * n, unit)
+    return Candidate(m.start(), m.end(), "fast:ago", value, precision)
+
+
+def rule_anaphoric(m: re.Match[str], ctx: Context) -> Candidate:
+    offset = -1 if m["before"] else 1 if m["after"] else 0
+    return Candidate(m.start(), m.end(), "fast:anaphoric", None, "day", ref_offset=offset)
+
+
+def _holiday_in(name: str, year: int) -> date:
+    if name in _HOLIDAYS_FIXED:
+        month, day = _HOLIDAYS_FIXED[name]
+        return date(year, month, day)
+    month, weekday, n = _HOLIDAYS_NTH[name]
+    return arith.nth_weekday(year, month, weekday, n)
+
+
+def rule_holiday(m: re.Match[str], ctx: Context) -> Candidate:
+    if ctx.anchor is None:
+        return Candidate(m.start(), m.end(), "fast:holiday", None, "day")
+    name, mod = _norm(m["name"]).replace("’", "'"), _norm(m["mod"]) if m["mod"] else ""
+    this_year = _holiday_in(name, ctx.anchor.year)
+    if mod == "last":
+        found = this_year if this_year < ctx.anchor else _holiday_in(name, ctx.anchor.year - 1)
+    elif mod == "next":
+        found = this_year if this_year > ctx.anchor else _holiday_in(name, ctx.anchor.year + 1)
+    elif (this_year - ctx.anchor).days > arith.FUTURE_WINDOW_DAYS:
+        found = _holiday_in(name, ctx.anchor.year - 1)
+    else:
+        found = this_year
+    return Candidate(m.start(), m.end(), "fast:holiday", found.isoformat(), "day")
+
+
+def rule_year(m: re.Match[str], ctx: Context) -> Candidate | None:
+    """A bare year, unless the number is a count ("2011 people", "about 1800")."""
+    year = int(m["y"])
+    if ctx.anchor is not None and year > ctx.anchor.year + 30:
+        return None
+    if PATTERNS.approximator_before.search(ctx.text[max(0, m.start() - 20) : m.start()]):
+        return None
+    after = _NEXT_WORD.match(ctx.text, m.end())
+    if after and after[1].lower() in VOCAB.count_nouns_after_year:
+        return None
+    return Candidate(m.start(), m.end(), "fast:year", f"{year:04d}", "year")
+
+
+Rule = Callable[[re.Match[str], Context], Candidate | None]
+
+# Characters a match may reach before / after the gate word that triggered it
+# ("Wednesday, the 27th of September" reaches 20 back from "September"; a trailing year and time 40 on).
+_WINDOW_BEFORE = 40
+_WINDOW_AFTER = 60
+
+# (pattern, rule, gate): a rule only runs in windows around hits of its gate, a cheap literal scan;
+# None = run over the whole text (the digit rules are cheap already).
+# Order breaks ties between candidates of equal length: earlier rules are more specific.
+RULES: tuple[tuple[re.Pattern[str], Rule, re.Pattern[str] | None], ...] = (
+    (PATTERNS.iso, rule_iso, None),
+    (PATTERNS.numeric, rule_numeric, None),
+    (PATTERNS.range_dmy, rule_range_dmy, PATTERNS.gate_month),
+    (PATTERNS.range_mdy, rule_range_mdy, PATTERNS.gate_month),
+    (PATTERNS.explicit_dmy, rule_explicit_dmy, PATTERNS.gate_month),
+    (PATTERNS.explicit_mdy, rule_explicit_mdy, PATTERNS.gate_month),
+    (PATTERNS.month_year, rule_month_year, PATTERNS.gate_month),
+    (PATTERNS.relday_weekday, rule_relday_weekday, PATTERNS.gate_relative_day),
+    (PATTERNS.relative_day, rule_relative_day, PATTERNS.gate_relative_day),
+    (PATTERNS.holiday, rule_holiday, PATTERNS.gate_holiday),
+    (PATTERNS.weekday, rule_weekday, PATTERNS.gate_weekday),
+    (PATTERNS.relative_period, rule_relative_period, PATTERNS.gate_period),
+    (PATTERNS.ago, rule_ago, PATTERNS.gate_ago),
+    (PATTERNS.anaphoric, rule_anaphoric, PATTERNS.gate_anaphoric),
+    (PATTERNS.month_named, rule_month_named, PATTERNS.gate_month),
+    (PATTERNS.year, rule_year, None),
+)
+
+
+def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int]]:
+    """Merged [start, end) windows around the gate's hits (the whole text when there is no gate)."""
+    if gate is None:
+        return [(0, len(text))]
+    if gate not in cache:
+        spans: list[tuple[int, int]] = []
+        for hit in gate.finditer(text):
+            lo, hi = max(0, hit.start() - _WINDOW_BEFORE), min(len(text), hit.end() + _WINDOW_AFTER)
+            if spans and lo <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], hi)
+            else:
+                spans.append((lo, hi))
+        cache[gate] = spans
+    return cache[gate]
+
+
+def iter_gated(pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` inside the windows around ``gate`` hits."""
+    for lo, hi in _windows(gate, text, {} if cache is None else cache):
+        yield from pattern.finditer(text, lo, hi)
+
+
+def find_candidates(text: str, anchor: date | None) -> Iterator[tuple[int, Candidate]]:
+    """Every candidate of every rule, paired with the rule's rank (lower = more specific)."""
+    ctx = Context(text, anchor)
+    cache: dict = {}
+    for rank, (pattern, rule, gate) in enumerate(RULES):
+        for m in iter_gated(pattern, gate, text, cache):
+            found = rule(m, ctx)
+            if found is not None:
+                yield rank, found
+
+
+def select_non_overlapping(ranked: list[tuple[int, Candidate]]) -> list[Candidate]:
+    """Longest span first, then the more specific rule; keep those that overlap nothing kept."""
+    ranked.sort(key=lambda rc: (-(rc[1].end - rc[1].start), rc[0], rc[1].start))
+    kept: list[Candidate] = []
+    taken: list[tuple[int, int]] = []
+    for _, cand in ranked:
+        if all(cand.end <= s or cand.start >= e for s, e in taken):
+            kept.append(cand)
+            taken.append((cand.start, cand.end))
+    kept.sort(key=lambda c: c.start)
+    return kept
+
+
+def resolve_references(cands: list[Candidate], anchor: date | None) -> list[Candidate]:
+    """Fill "the day before" / "two days later" / "the previous Friday" from the latest earlier day
+    mention; without one, the anchor (already used for the weekday forms)."""
+    out: list[Candidate] = []
+    reference: date | None = anchor
+    for cand in cands:
+        if cand.ref_offset is not None and cand.value is None and reference is not None:
+            cand = replace(cand, value=(reference + timedelta(days=cand.ref_offset)).isoformat())
+        elif cand.ref_direction is not None and cand.weekday is not None and reference not in (None, anchor):
+            step = arith.weekday_before if cand.ref_direction < 0 else arith.weekday_after
+            cand = replace(cand, value=step(reference, cand.weekday).isoformat())
+        if cand.value and cand.precision == "day" and cand.kind != "publication":
+            reference = date.fromisoformat(cand.value[:10])
+        out.append(cand)
+    return out
+
+
+def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
+    """Merge "from X to Y" / "between X and Y" into one interval; mark "since X" as interval_start."""
+    out: list[Candidate] = []
+    i = 0
+    while i < len(cands):
+        cand = cands[i]
+        nxt = cands[i + 1] if i + 1 < len(cands) else None
+        opener = PATTERNS.range_opener.search(text, max(0, cand.start - 10), cand.start)
+        if (
+            nxt is not None
+            and cand.kind == "point"
+            and nxt.kind == "point"
+            and cand.precision == nxt.precision == "day"
+            and cand.value
+            and nxt.value
+            and (joint := PATTERNS.range_joint.fullmatch(text, cand.end, nxt.start))
+            and (opener is not None or joint[0].strip() in {"-", "–", "—", "to", "through", "until", "till"})
+            and (joint[0].strip() != "and" or (opener is not None and opener["opener"].lower() == "between"))
+        ):
+            start_day = date.fromisoformat(cand.value[:10])
+            end_day = date.fromisoformat(nxt.value[:10])
+            if end_day < start_day and cand.weekday is not None:
+                # "between Monday and Wednesday" read in a Tuesday article: last week's Monday.
+                start_day = arith.weekday_on_or_before(end_day, cand.weekday)
+            elif end_day < start_day and nxt.weekday is not None:
+                end_day = arith.weekday_on_or_after(start_day, nxt.weekday)
+            if end_day >= start_day:
+                begin = opener.start() if opener else cand.start
+                out.append(
+                    Candidate(
+                        begin,
+                        nxt.end,
+                        cand.rule + "+range",
+                        start_day.isoformat(),
+                        "day",
+                        value_end=end_day.isoformat(),
+                        kind="interval",
+                    )
+                )
+                i += 2
+                continue
+        since = PATTERNS.since_before.search(text, max(0, cand.start - 10), cand.start)
+        if since is not None and cand.kind == "point":
+            cand = replace(cand, start=since.start(), kind="interval_start")
+        out.append(cand)
+        i += 1
+    return out
