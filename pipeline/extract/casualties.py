@@ -1,0 +1,234 @@
+"""Find killed / injured counts in one sentence and sum them per event.
+
+A count is NUMBER (+ a few modifier words) + VICTIM noun, classed by the verb right after it
+("95 people died") or right before it ("killing 3 soldiers"). A count with no verb of its own
+joined to the previous one by "and" inherits its kind ("3 soldiers and 2 civilians"); one
+introduced by "including" is a subset of the previous one and is never added to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.lexicon import CasualtyLexicon
+from pipeline.models import Casualty
+
+_DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
+_YEARISH = re.compile(r"^(?:19|20)\d\d$")
+_SKIP_AFTER = re.compile(r"^\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|miles?\b|metres|meters|%|per ?cent|a\.m|p\.m|am\b|pm\b|hours?\b|minutes?\b|days?\b|weeks?\b|months?\b|mm\b|kg\b|times\b|th\b|st\b|nd\b|rd\b|:)", re.I)
+_AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*$")
+_JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Count:
+    low: int | None
+    high: int | None
+    qualifier: str
+    vague_term: str | None
+
+
+def parse_number(words: str, lex: CasualtyLexicon) -> int | None:
+    """Value of a number written in digits or words ("1,700", "ninety-five", "two dozen")."""
+    w = re.sub(r"\s+", " ", words.strip().lower())
+    if not w:
+        return None
+    if _DIGITS.match(w):
+        return int(float(w.replace(",", "")))
+    parts = w.split(" ")
+    if _DIGITS.match(parts[0]) and len(parts) == 2 and parts[1] in lex.scales:
+        return int(float(parts[0].replace(",", "")) * lex.scales[parts[1]])
+    if w in lex.word_values and not (w in lex.scales and w != "dozen"):
+        return lex.word_values[w]
+    total = 0
+    current = 0
+    for token in re.split(r"[\s-]+", w):
+        if token in lex.units:
+            current += lex.units[token]
+        elif token in lex.tens:
+            current += lex.tens[token]
+        elif token in lex.scales:
+            current = max(current, 1) * lex.scales[token]
+            if lex.scales[token] >= 1000:
+                total += current
+                current = 0
+        elif token in ("a", "and"):
+            continue
+        else:
+            return None
+    return total + current
+
+
+def _parse_count(m: re.Match[str], lex: CasualtyLexicon) -> _Count | None:
+    qual_word = (m.group("qual") or "").lower()
+    qualifier = lex.qualifier_of.get(re.sub(r"\s+", " ", qual_word), "exact") if qual_word else "exact"
+    if m.group("lo") or m.group("lo2"):
+        lo = parse_number(m.group("lo") or m.group("lo2"), lex)
+        hi = parse_number(m.group("hi") or m.group("hi2"), lex)
+        if lo is not None and hi is not None and hi > lo:
+            return _Count(lo, hi, "range", None)
+        # "ninety-five" also reads as a range "ninety to five": take it as one number.
+        value = parse_number(m.group(0)[len(m.group("qual") or "") :], lex)
+        return _Count(value, value, qualifier, None) if value is not None else None
+    if m.group("vague"):
+        term = re.sub(r"\s+", " ", m.group("vague").lower())
+        value = lex.vague_counts.get(term)
+        if value is None:
+            return _Count(None, None, "vague", term)
+        return _Count(value, value, "at_least", term)
+    value = parse_number(m.group("num"), lex)
+    if value is None:
+        return None
+    return _Count(value, value, qualifier, None)
+
+
+def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | None:
+    """Victim group and end offset when a victim noun follows within four modifier words."""
+    i = pos
+    for _ in range(5):
+        while i < len(s) and s[i] in " \t\"'“”":
+            i += 1
+        vm = lex.victim_re.match(s, i)
+        if vm:
+            return next(g[2:] for g, v in vm.groupdict().items() if v), vm.end()
+        wm = lex.modifier_re.match(s, i)
+        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+            return None
+        i = wm.end()
+    return None
+
+
+def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Casualty]:
+    """Every casualty count in ``sentence`` (offsets shifted by ``offset`` into the article)."""
+    if not lex.cue_re.search(sentence):
+        return []
+    out: list[Casualty] = []
+    blocked: list[tuple[int, int]] = []
+    for m in lex.fraction_re.finditer(sentence):
+        blocked.append(m.span())
+        out.append(_casualty("killed", None, None, "vague", "unspecified", m, offset, "cas.fraction", fraction=True))
+    for m in lex.zero_re.finditer(sentence):
+        blocked.append(m.span())
+        out.append(_casualty("killed", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
+        if re.search(r"injur|wound|hurt|casualt", m.group(0), re.I):
+            out.append(_casualty("injured", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
+    running = lex.running_re.search(sentence) is not None
+    prev: Casualty | None = None
+    prev_end = 0
+    for m in lex.count_re.finditer(sentence):
+        if any(a <= m.start() < b for a, b in blocked):
+            continue
+        raw = (m.group("num") or "").strip()
+        if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):
+            continue
+        if _AGE_APPOSITION.search(sentence, 0, m.start()) and sentence.startswith(",", m.end()):
+            continue  # "Demarcus Spencer, 40, was killed": an age, not a toll
+        count = _parse_count(m, lex)
+        if count is None:
+            continue
+        victim = _victim_after(sentence, m.end(), lex)
+        is_article = raw.lower() in ("a", "an", "single", "lone", "both")
+        if is_article and victim is None:
+            continue
+        group, vend = victim if victim else ("unspecified", m.end())
+        after = sentence[vend : vend + 80]
+        after = re.sub(r"^\s*(?:,\s*)?(?:who|that|which)?\s*", " ", after)
+        before = sentence[max(prev_end, m.start() - 60) : m.start()]
+        kind, rule = _classify(after, before, group, sentence, m, lex)
+        subset = False
+        if kind is None and prev is not None and victim is not None:
+            gap = sentence[prev_end : m.start()]
+            if lex.subset_re.search(gap) and len(gap) < 40:
+                kind, rule, subset = prev.kind, "cas.subset", True
+            elif _JOIN.match(gap):
+                kind, rule = prev.kind, "cas.joined"
+        elif kind is not None and prev is not None and prev.kind == kind:
+            gap = sentence[prev_end : m.start()]
+            subset = bool(lex.subset_re.search(gap)) and len(gap) < 40
+        if kind is None:
+            continue
+        if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur)", before, re.I):
+            continue
+        c = Casualty(
+            kind=kind,
+            count_low=count.low,
+            count_high=count.high,
+            qualifier=count.qualifier,
+            victim_group=group,
+            start=offset + m.start(),
+            end=offset + vend,
+            text=sentence[m.start() : vend],
+            rule=rule + (".subset" if subset and not rule.endswith("subset") else ""),
+            is_running_total=running and rule != "cas.summary",
+            vague_term=count.vague_term,
+        )
+        out.append(c)
+        prev, prev_end = c, vend
+    if not any(c.kind == "killed" and c.count_low for c in out):
+        for m in lex.singular_killed_re.finditer(sentence):
+            out.append(_casualty("killed", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
+            break
+    if not any(c.kind == "injured" and c.count_low for c in out):
+        for m in lex.singular_injured_re.finditer(sentence):
+            out.append(_casualty("injured", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
+            break
+    return out
+
+
+def _classify(
+    after: str, before: str, group: str, sentence: str, m: re.Match[str], lex: CasualtyLexicon
+) -> tuple[str | None, str]:
+    if lex.summary_re.search(before) or (lex.summary_after_re.match(after) and not lex.kill_after_re.match(after)):
+        return "killed", "cas.summary"
+    ka = lex.kill_after_re.match(after)
+    ia = lex.injure_after_re.match(after)
+    if ka:  # "was shot and killed" also starts like an injury; death wins
+        return "killed", "cas.after"
+    if ia:
+        return "injured", "cas.after"
+    if group == "unspecified" and re.match(r"\s*(?:dead|bodies|body|corpses?)\b", sentence[m.end() :], re.I):
+        return "killed", "cas.noun"
+    if lex.kill_before_re.search(before):
+        return "killed", "cas.before"
+    if lex.injure_before_re.search(before):
+        return "injured", "cas.before"
+    return None, ""
+
+
+def _casualty(
+    kind: str, low: int | None, high: int | None, qualifier: str, group: str, m: re.Match[str], offset: int, rule: str,
+    *, fraction: bool = False,
+) -> Casualty:
+    return Casualty(
+        kind=kind, count_low=low, count_high=high, qualifier=qualifier, victim_group=group,
+        start=offset + m.start(), end=offset + m.end(), text=m.group(0), rule=rule, is_fraction=fraction,
+    )
+
+
+def is_subset(c: Casualty) -> bool:
+    return c.rule.endswith("subset")
+
+
+def total(by_sentence: list[list[Casualty]], kind: str) -> tuple[int | None, int | None]:
+    """Conservative and high totals of ``kind`` for one event, from its casualties per sentence.
+
+    Counts in one sentence add up unless one is a subset of another; different sentences
+    usually restate the same toll, so across sentences (and running totals) the largest wins.
+    A summary line ("2 fatalities", "fatalities coded as 0") overrides everything.
+    """
+    rows = [[c for c in group if c.kind == kind and not c.is_fraction] for group in by_sentence]
+    summaries = [c for group in rows for c in group if c.rule == "cas.summary" and c.count_low is not None]
+    if summaries:
+        return summaries[-1].count_low, summaries[-1].count_high
+    best: tuple[int, int] | None = None
+    for group in rows:
+        counted = [c for c in group if c.count_low is not None]
+        if not counted:
+            continue
+        main = [c for c in counted if not is_subset(c)] or counted[:1]
+        low = sum(c.count_low or 0 for c in main)
+        high = sum(c.count_high if c.count_high is not None else (c.count_low or 0) for c in main)
+        if best is None or (low, high) > best:
+            best = (low, high)
+    return best if best else (None, None)

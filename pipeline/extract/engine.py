@@ -1,0 +1,324 @@
+"""Sentence-level event detection and article-level assembly (linking, dating, merging).
+
+Flow: split into sentences -> drop page furniture -> cheap combined pre-filter -> per
+sentence, the strongest trigger makes at most one violent event and a ceasefire term at
+most one statement -> casualties attach to the event of their sentence (or the nearest one)
+-> same-type events about the same day and place merge -> totals are computed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.extract.actors import attackers, find_actors, speaker
+from pipeline.extract.casualties import find_casualties, total
+from pipeline.extract.dating import choose_date, usable_mentions
+from pipeline.extract.lexicon import Lexicon, TriggerRule, default_lexicon
+from pipeline.extract.locate import choose_place, km_between, resolved
+from pipeline.models import Casualty, DateMention, Event, Extraction, PlaceMention
+from pipeline.text import Sentence, boilerplate_paragraphs, is_boilerplate, split_paragraphs, split_text
+
+_MERGE_KM = 50.0
+_GROUND_BOMBING = re.compile(r"^(?:bombard|pounded)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: TriggerRule
+    start: int  # sentence-relative
+    end: int
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An event under construction: one per sentence until merging."""
+
+    event: Event
+    sentence_index: int
+    paragraph: int
+    weak: bool
+    priority: int
+    casualties: list[list[Casualty]] = field(default_factory=list)  # one list per sentence
+
+
+def find_hits(sentence: str, lex: Lexicon, *, protest: bool | None = None) -> list[Hit]:
+    """Event triggers in ``sentence`` that survive the negative and protest vetoes.
+
+    ``protest`` says whether the sentence's paragraph is about a protest or riot (default:
+    look at the sentence alone).
+    """
+    ev = lex.events
+    negatives = [m.span() for m in ev.negative_re.finditer(sentence)]
+    if protest is None:
+        protest = ev.protest_re.search(sentence) is not None
+    hits = []
+    for m in ev.trigger_re.finditer(sentence):
+        rule = ev.triggers[int((m.lastgroup or "t0")[1:])]
+        if any(a < m.end() and m.start() < b for a, b in negatives):
+            continue
+        if rule.protest_veto and protest:
+            continue
+        hits.append(Hit(rule, m.start(), m.end()))
+    return hits
+
+
+def resolve_type(hit: Hit, sentence: str, casualties: list[Casualty], context_type: str | None, lex: Lexicon) -> str:
+    """The event type of a hit; '@bombing' and '@attack' depend on what surrounds them."""
+    etype = hit.rule.event_type
+    ev = lex.events
+    if etype == "@bombing":
+        if ev.context_air_re.search(sentence):
+            return "airstrike"
+        if ev.context_explosive_re.search(sentence):
+            return "explosive_attack"
+        if ev.context_ground_re.search(sentence):
+            return "shelling"
+        if context_type in ("airstrike", "shelling", "explosive_attack"):
+            return context_type
+        word = sentence[hit.start : hit.end].lower()
+        if _GROUND_BOMBING.match(word):
+            return "shelling"
+        # "forces bombed the bases" is almost always from the air; "a bombing" is usually a planted bomb.
+        return "airstrike" if word == "bombed" else "explosive_attack"
+    if etype == "@attack":
+        groups = {c.victim_group for c in casualties if c.count_low}
+        if groups and groups <= {"soldiers", "police", "fighters"}:
+            return "armed_clash"
+        if groups & {"civilians", "children", "women"}:
+            return "attack_on_civilians"
+        after = sentence[hit.end : hit.end + 70]
+        mil = ev.military_target_re.search(after)
+        civ = ev.civilian_target_re.search(after)
+        if mil and (not civ or mil.start() < civ.start()):
+            return "armed_clash"
+        return "attack_on_civilians"
+    return etype
+
+
+def _modality(sentence: str, trigger: int, lex: Lexicon, actors: list) -> tuple[str, str | None]:
+    mod = lex.modality
+    before = sentence[:trigger]
+    if mod.denied_re.search(before):
+        return "denied", None
+    claim = mod.claimed_re.search(sentence)
+    if claim:
+        who = [a for a in actors if a.end <= claim.start()]
+        if who:
+            return "claimed", who[-1].name("military")
+        m = re.search(r"([A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+){0,3})\s+(?:has |have |had )?$", sentence[: claim.start()])
+        return "claimed", m.group(1) if m else None
+    clause = re.split(r"[,;:]", before)[-1][-45:]
+    if mod.hypothetical_re.search(clause):
+        return "hypothetical", None
+    return "asserted", None
+
+
+def _ceasefire_stance(sentence: str, lex: Lexicon) -> tuple[str, str]:
+    for stance, rid, cue in lex.ceasefire.stances:
+        if cue.search(sentence):
+            return stance, rid
+    return "other", "cf.other"
+
+
+def _merge_ok(a: Event, b: Event) -> bool:
+    if a.event_type != b.event_type or a.stance != b.stance:
+        return False
+    weak_date = "publication" in (a.date_source, b.date_source) or None in (a.event_date, b.event_date)
+    if not weak_date and a.event_date != b.event_date:
+        return False
+    if a.event_type == "ceasefire_statement" and a.actor1 and b.actor1 and a.actor1 != b.actor1:
+        return False
+    if a.location is not None and b.location is not None:
+        km = km_between(a.location, b.location)
+        same_country = a.location.country_code == b.location.country_code
+        coarse = any(p.geo_precision == 3 or p.feature in ("country", "admin1") for p in (a.location, b.location))
+        if km is not None and km > _MERGE_KM and not (coarse and same_country):
+            return False
+    return True
+
+
+def _absorb(into: _Draft, other: _Draft) -> None:
+    a, b = into.event, other.event
+    if other.priority > into.priority and a.event_type != "ceasefire_statement":
+        # The most specific trigger ("air strikes" over "bombardment") speaks for the event.
+        a.start, a.end, a.evidence, a.rule = b.start, b.end, b.evidence, b.rule
+        a.sentence_start, a.sentence_end = b.sentence_start, b.sentence_end
+        a.sub_event_type = b.sub_event_type or a.sub_event_type
+        if b.actor1:
+            a.actor1, a.actor2 = b.actor1, b.actor2
+        into.priority = other.priority
+    a.merged_spans.append((b.start, b.end))
+    a.merged_spans.extend(b.merged_spans)
+    rank = {"own_phrase": 0, "governing_phrase": 1, "publication": 2, "none": 3, None: 3}
+    if rank[b.date_source] < rank[a.date_source]:
+        a.event_date, a.event_date_end, a.date_precision = b.event_date, b.event_date_end, b.date_precision
+        a.date_text, a.date_source = b.date_text, b.date_source
+    for attr in ("sub_event_type", "actor1", "actor2", "location", "claimed_by"):
+        if getattr(a, attr) is None and getattr(b, attr) is not None:
+            setattr(a, attr, getattr(b, attr))
+    if a.location is not None and b.location is not None and (a.location.geo_precision or 1) > (b.location.geo_precision or 1):
+        a.location = b.location
+    if a.modality != "asserted" and b.modality == "asserted":
+        a.modality, a.claimed_by = "asserted", None
+    a.confidence = min(0.95, max(a.confidence, b.confidence) + 0.05)
+    into.casualties.extend(other.casualties)
+    into.weak = into.weak and other.weak
+
+
+def extract_events(
+    text: str,
+    *,
+    published: date | None,
+    dates: list[DateMention],
+    places: list[PlaceMention],
+    lexicon: Lexicon | None = None,
+) -> Extraction:
+    """Every event and casualty count in ``text``, with evidence offsets and the rule that found it."""
+    lex = lexicon or default_lexicon()
+    sentences = split_text(text)
+    para_spans = split_paragraphs(text)
+    skip_paras = boilerplate_paragraphs(text)
+    skip_spans = [para_spans[p] for p in skip_paras]
+    kept: list[tuple[int, Sentence]] = []
+    for i, s in enumerate(sentences):
+        if s.paragraph in skip_paras or is_boilerplate(s.text):
+            skip_spans.append((s.start, s.end))
+            continue
+        if lex.prefilter_re.search(s.text):
+            kept.append((i, s))
+    mentions = usable_mentions(dates, published, skip_spans)
+    place_list = resolved(places, skip_spans)
+
+    # Clashes and killings inside a protest or riot paragraph are riots, outside our six types.
+    protest_paras = {p for p, (a, b) in enumerate(para_spans) if lex.events.protest_re.search(text, a, b)}
+    per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty]]] = []
+    for i, s in kept:
+        hits = find_hits(s.text, lex, protest=s.paragraph in protest_paras)
+        per_sentence.append((i, s, hits, find_casualties(s.text, s.start, lex.casualties)))
+
+    # Articles name the weapon once; a later bare "bombing" takes the type of explicit ones.
+    explicit = [
+        (s.start + h.start, h.rule.event_type)
+        for _, s, hits, _ in per_sentence
+        for h in hits
+        if h.rule.event_type in ("airstrike", "shelling", "explosive_attack")
+    ]
+    strong_paras = {s.paragraph for _, s, hits, _ in per_sentence if any(not h.rule.weak for h in hits)}
+
+    drafts: list[_Draft] = []
+    orphans: list[tuple[int, int, list[Casualty]]] = []  # (sentence index, paragraph, casualties)
+    all_casualties: list[Casualty] = []
+    for i, s, hits, cas in per_sentence:
+        all_casualties.extend(cas)
+        cf = lex.ceasefire.terms_re.search(s.text)
+        # Actor lookup is the costliest regex; run it only where an event will need it.
+        actors = find_actors(s.text, lex.actors) if (hits or cf) else []
+        para_start = para_spans[s.paragraph][0]
+        violent = [h for h in hits if not (h.rule.weak and s.paragraph in strong_paras and not _has_strong(hits))]
+        made = False
+        if violent:
+            best = max(violent, key=lambda h: (h.rule.priority, -h.start))
+            pos = s.start + best.start
+            context = min(explicit, key=lambda e: abs(e[0] - pos))[1] if explicit else None
+            etype = resolve_type(best, s.text, cas, context, lex)
+            sub = best.rule.sub_event_type or next(
+                (h.rule.sub_event_type for h in hits if h.rule.sub_event_type and resolve_type(h, s.text, cas, context, lex) == etype),
+                None,
+            )
+            modality, claimed_by = _modality(s.text, best.start, lex, actors)
+            a1, a2 = attackers(s.text, best.start, actors)
+            dc = choose_date(mentions, (s.start, s.end), pos, para_start, published)
+            ev = Event(
+                event_type=etype, start=pos, end=s.start + best.end, evidence=s.text, rule=best.rule.id,
+                sub_event_type=sub, event_date=dc.day, event_date_end=dc.day_end, date_precision=dc.precision,
+                date_text=dc.text, date_source=dc.source, actor1=a1, actor2=a2,
+                location=choose_place(place_list, (s.start, s.end), pos, para_start),
+                modality=modality, claimed_by=claimed_by, confidence=0.5 if best.rule.weak else 0.7,
+                sentence_start=s.start, sentence_end=s.end,
+            )
+            drafts.append(_Draft(ev, i, s.paragraph, best.rule.weak, best.rule.priority, [cas]))
+            made = True
+        if cf:
+            drafts.append(_ceasefire_draft(s, i, cf, actors, lex, mentions, place_list, para_start, published))
+        if not made and cas:
+            orphans.append((i, s.paragraph, cas))
+
+    violent_drafts = [d for d in drafts if d.event.event_type != "ceasefire_statement"]
+    for i, para, cas in orphans:
+        target = _nearest(violent_drafts, i, para)
+        if target is not None:
+            target.casualties.append(cas)
+
+    merged: list[_Draft] = []
+    for d in drafts:
+        host = next((m for m in merged if _merge_ok(m.event, d.event) and _close_enough(m, d)), None)
+        if host is None:
+            merged.append(d)
+        else:
+            _absorb(host, d)
+
+    events = [m.event for m in merged]
+    for idx, m in enumerate(merged):
+        if m.event.event_type == "ceasefire_statement":
+            continue
+        m.event.fatalities, m.event.fatalities_high = total(m.casualties, "killed")
+        m.event.injured, m.event.injured_high = total(m.casualties, "injured")
+        for group in m.casualties:
+            for c in group:
+                c.event_index = idx
+                if c.date is None:
+                    c.date = m.event.event_date
+    return Extraction(events=events, casualties=sorted(all_casualties, key=lambda c: c.start))
+
+
+def _has_strong(hits: list[Hit]) -> bool:
+    return any(not h.rule.weak for h in hits)
+
+
+def _nearest(drafts: list[_Draft], index: int, paragraph: int) -> _Draft | None:
+    """The event a trigger-less casualty sentence belongs to: same paragraph first, earlier first."""
+    same = [d for d in drafts if d.paragraph == paragraph]
+    pool = same or drafts
+    earlier = [d for d in pool if d.sentence_index < index]
+    if earlier:
+        return earlier[-1]
+    later = [d for d in pool if d.sentence_index > index]
+    return later[0] if later else None
+
+
+def _close_enough(host: _Draft, d: _Draft) -> bool:
+    """Ceasefire statements merge only with adjacent paragraphs (one quote continued), or headline-like ones."""
+    if d.event.event_type != "ceasefire_statement":
+        return True
+    if "publication" in (host.event.date_source, d.event.date_source):
+        return True
+    return abs(d.paragraph - host.paragraph) <= 1
+
+
+def _ceasefire_draft(
+    s: Sentence, i: int, cf: re.Match[str], actors: list, lex: Lexicon, mentions: list[DateMention],
+    place_list: list[PlaceMention], para_start: int, published: date | None,
+) -> _Draft:
+    stance, rid = _ceasefire_stance(s.text, lex)
+    who, span = speaker(s.text, actors)
+    accused = lex.ceasefire.accused_re.search(s.text)
+    actor2 = accused.group(0)[:1].upper() + accused.group(0)[1:] if accused else None
+    pos = s.start + cf.start()
+    dc = choose_date(mentions, (s.start, s.end), pos, para_start, published)
+    place = None
+    if span is not None:
+        place = next((p for p in place_list if s.start + span[0] <= p.start < s.start + span[1]), None)
+    if place is None:
+        # A dateline ("MOSCOW/BEIRUT:") places statements; a place named in the quote does not.
+        place = next((p for p in place_list if p.start < para_start + 40 and p.start >= para_start and ":" in s.text[: 60]), None)
+    modality, claimed_by = _modality(s.text, cf.start(), lex, actors)
+    ev = Event(
+        event_type="ceasefire_statement", start=pos, end=s.start + cf.end(), evidence=s.text, rule=rid,
+        stance=stance, event_date=dc.day, event_date_end=dc.day_end, date_precision=dc.precision,
+        date_text=dc.text, date_source=dc.source, actor1=who, actor2=actor2, location=place,
+        modality=modality if modality != "hypothetical" else "asserted", claimed_by=claimed_by,
+        confidence=0.6 if stance != "other" else 0.4, sentence_start=s.start, sentence_end=s.end,
+    )
+    return _Draft(ev, i, s.paragraph, False, 50, [])

@@ -1,0 +1,250 @@
+"""Event extraction on tiny literal inputs: one behaviour per test."""
+
+import json
+from datetime import date
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.extract import extract_events
+from pipeline.extract.casualties import find_casualties, parse_number
+from pipeline.extract.lexicon import default_lexicon, load_lexicon
+from pipeline.models import DateMention, PlaceMention
+
+PUB = date(2016, 9, 27)
+
+
+def _run(text, dates=(), places=()):
+    return extract_events(text, published=PUB, dates=list(dates), places=list(places))
+
+
+def _cas(sentence):
+    return find_casualties(sentence, 0, default_lexicon().casualties)
+
+
+def _dm(text, full, value, kind="point", precision="day"):
+    start = full.index(text)
+    return DateMention(start, start + len(text), text, value, precision, PUB, "test", kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [("ninety-five", 95), ("1,700", 1700), ("two dozen", 24), ("twenty one", 21), ("12", 12), ("a hundred", 100)],
+)
+def test_parse_number_reads_digits_and_words(words, value):
+    assert parse_number(words, default_lexicon().casualties) == value
+
+
+def test_at_least_count_is_killed_with_qualifier():
+    (c,) = _cas("At least 95 people died in the bombing.")
+    assert (c.kind, c.count_low, c.qualifier) == ("killed", 95, "at_least")
+
+
+def test_range_between_x_and_y():
+    (c,) = _cas("Between 10 and 15 civilians were killed.")
+    assert (c.count_low, c.count_high, c.qualifier, c.victim_group) == (10, 15, "range", "civilians")
+
+
+def test_dozens_maps_to_twelve_and_keeps_the_term():
+    (c,) = _cas("Dozens of people were killed.")
+    assert (c.count_low, c.vague_term) == (12, "dozens of")
+
+
+def test_several_is_vague_without_a_number():
+    (c,) = _cas("Several people were killed.")
+    assert (c.count_low, c.qualifier) == (None, "vague")
+
+
+def test_fraction_of_casualties_is_never_a_count():
+    cs = _cas("About half of the casualties have been children.")
+    assert cs and all(c.is_fraction and c.count_low is None for c in cs)
+
+
+def test_running_toll_is_flagged():
+    (c,) = _cas("The death toll rose to 30.")
+    assert c.is_running_total and c.count_low == 30
+
+
+def test_killed_then_injured_counts_are_split_by_kind():
+    cs = _cas("3 fighters were killed and 2 others were injured.")
+    assert [(c.kind, c.count_low) for c in cs] == [("killed", 3), ("injured", 2)]
+
+
+def test_subset_victims_are_not_added():
+    ev = _run("A car bomb killed 12 people including 5 children.").events[0]
+    assert ev.fatalities == 12
+
+
+def test_disjoint_victims_are_added():
+    ev = _run("Gunmen ambushed a convoy, killing 3 soldiers and 2 civilians.").events[0]
+    assert ev.fatalities == 5
+
+
+def test_singular_victim_counts_one():
+    # US crime reports: "A 27-year-old man was shot and killed" means one death.
+    ev = _run("A 27-year-old man was shot and killed in Westwood.").events[0]
+    assert ev.fatalities == 1
+
+
+def test_no_fatalities_reported_is_zero():
+    ev = _run("Militants attacked an army post. No fatalities were reported.").events[0]
+    assert ev.fatalities == 0
+
+
+def test_air_strike_is_an_airstrike():
+    ev = _run("Warplanes carried out air strikes on the town.").events[0]
+    assert ev.event_type == "airstrike"
+
+
+def test_mortar_fire_is_shelling_with_subtype():
+    ev = _run("Rebels fired mortar shells at the village.").events[0]
+    assert (ev.event_type, ev.sub_event_type) == ("shelling", "mortar")
+
+
+def test_suicide_bombing_is_explosive_attack():
+    ev = _run("A suicide bomber blew himself up at a checkpoint.").events[0]
+    assert (ev.event_type, ev.sub_event_type) == ("explosive_attack", "suicide_bomb")
+
+
+def test_gunmen_attacking_villagers_is_attack_on_civilians():
+    ev = _run("Gunmen attacked villagers in the market, killing 4 civilians.").events[0]
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_clashes_are_armed_clash():
+    ev = _run("Clashes erupted between the army and rebels near the town.").events[0]
+    assert ev.event_type == "armed_clash"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Workers went on strike over pay.",
+        "The two leaders hope to strike a deal.",
+        "The football clash ended in a draw.",
+        "Ministers clashed over policy on Monday.",
+        "The report was a bombshell for the government.",
+        "She shot to fame in 2010.",
+    ],
+)
+def test_non_conflict_uses_yield_nothing(text):
+    assert _run(text).events == []
+
+
+def test_protest_clash_is_not_an_armed_clash():
+    # Riots are outside our six types.
+    assert _run("Protesters clashed with police in the capital.").events == []
+
+
+def test_boilerplate_paragraph_yields_nothing():
+    text = "Disclaimer : We respect your thoughts. Abstain from posting comments about air strikes."
+    assert _run(text).events == []
+
+
+def test_ceasefire_abuse_is_a_violation_statement_with_speaker_and_accused():
+    ev = _run("Terrorists are using the ceasefire to regroup, Russia said.").events[0]
+    assert (ev.event_type, ev.stance, ev.actor1, ev.actor2) == (
+        "ceasefire_statement", "violation", "Government of Russia", "Terrorists"
+    )
+
+
+def test_still_viable_is_support_not_agreement():
+    ev = _run("The foreign minister said the ceasefire agreement was still viable.").events[0]
+    assert ev.stance == "support"
+
+
+def test_call_for_truce_is_call():
+    ev = _run("The UN called for a truce in the city.").events[0]
+    assert ev.stance == "call"
+
+
+def test_attacker_demonym_becomes_military_forces():
+    ev = _run("Russian aircraft bombed the town.").events[0]
+    assert ev.actor1 == "Military Forces of Russia"
+
+
+def test_regime_alias_normalised():
+    ev = _run("Syrian regime forces shelled the district.").events[0]
+    assert ev.actor1 == "Military Forces of Syria"
+
+
+def test_denial_sets_modality():
+    ev = _run("Moscow denied carrying out the air strikes.").events[0]
+    assert ev.modality == "denied"
+
+
+def test_threat_is_hypothetical():
+    ev = _run("The group threatened to carry out suicide attacks.").events[0]
+    assert ev.modality == "hypothetical"
+
+
+def test_claim_of_responsibility_sets_claimed_by():
+    ev = _run("Al Shabaab claimed to have killed one soldier in an IED blast.").events[0]
+    assert (ev.modality, ev.claimed_by) == ("claimed", "Al Shabaab")
+
+
+def test_event_date_from_own_phrase():
+    text = "At least 95 people died in bombing on Saturday."
+    ev = _run(text, dates=[_dm("Saturday", text, "2016-09-24")]).events[0]
+    assert (ev.event_date, ev.date_source, ev.date_text) == (date(2016, 9, 24), "own_phrase", "Saturday")
+
+
+def test_since_weekday_runs_to_publication():
+    text = "Aircraft have unleashed air strikes on the city since Thursday."
+    ev = _run(text, dates=[_dm("since Thursday", text, "2016-09-22", kind="interval_start")]).events[0]
+    assert (ev.event_date, ev.event_date_end, ev.date_precision) == (date(2016, 9, 22), PUB, "day")
+
+
+def test_governing_phrase_dates_a_later_sentence():
+    text = "On Monday, officials met. Later, air strikes hit the town."
+    ev = _run(text, dates=[_dm("Monday", text, "2016-09-26")]).events[0]
+    assert (ev.event_date, ev.date_source) == (date(2016, 9, 26), "governing_phrase")
+
+
+def test_no_date_falls_back_to_publication():
+    ev = _run("Air strikes hit the town.").events[0]
+    assert (ev.event_date, ev.date_source) == (PUB, "publication")
+
+
+def test_location_from_place_in_sentence():
+    text = "Air strikes hit Aleppo."
+    i = text.index("Aleppo")
+    place = PlaceMention(i, i + 6, "Aleppo", "Aleppo", 170063, "city", "SY", "Aleppo", 36.2, 37.16, 1)
+    ev = _run(text, places=[place]).events[0]
+    assert ev.location == place
+
+
+def test_two_sentences_about_one_event_merge():
+    text = "Air strikes hit the town. The air raids destroyed a school."
+    (ev,) = _run(text).events
+    assert ev.merged_spans
+
+
+def test_casualty_sentence_without_trigger_joins_previous_event():
+    ev = _run("Rebels fired rockets at the town. Three people died.").events[0]
+    assert ev.fatalities == 3
+
+
+def test_evidence_offsets_point_into_text():
+    text = "Intro.\n\nRebels fired rockets at the town."
+    ev = _run(text).events[0]
+    assert text[ev.start : ev.end].lower().startswith("rocket") and ev.rule == "shell.rocket"
+
+
+def test_extraction_is_deterministic():
+    text = "Rebels fired rockets at the town, killing 3 civilians."
+    assert _run(text) == _run(text)
+
+
+def test_bad_rule_file_raises_config_error_naming_the_entry(tmp_path):
+    import shutil
+
+    from pipeline.extract.lexicon import RULES_DIR
+
+    for f in RULES_DIR.glob("*.json"):
+        shutil.copy(f, tmp_path / f.name)
+    data = json.loads((tmp_path / "events.json").read_text())
+    data["triggers"][0]["pattern"] = "(unclosed"
+    (tmp_path / "events.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match="air.strike"):
+        load_lexicon(tmp_path)
