@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from pipeline.dedupe import signature
 from pipeline.ingest import Rejected
 from pipeline.models import Article
 from pipeline.process import Analysis
@@ -34,6 +35,7 @@ def article_row(article: Article, *, run_id: str, ingested_at: datetime) -> dict
         "record_index": article.record_index,
         "ingested_at": ingested_at,
         "run_id": run_id,
+        "text_signature": signature(article.text),
     }
 
 
@@ -79,6 +81,7 @@ def rejected_row(item: Rejected, *, stage: str, run_id: str, now: datetime) -> d
         "table_name": None,
         "row_id": None,
         "row_json": None,
+        "is_input_record": True,
         "quarantined_at": now,
         "run_id": run_id,
     }

@@ -46,6 +46,24 @@ ARTICLES = pa.schema(
         _f("record_index", pa.int64(), "Line (JSONL) or position (JSON) of the record in its file"),
         _f("ingested_at", TS, "When the run read the article", False),
         _f("run_id", pa.string(), "The run that wrote the row", False),
+        _f("text_signature", pa.binary(), "MinHash signature of the text, for near-duplicate detection"),
+    ]
+)
+
+DUPLICATES = pa.schema(
+    [
+        _f("duplicate_id", pa.string(), "Stable id of the entry", False),
+        _f("article_id", pa.string(), "Id the duplicate's own text hashes to", False),
+        _f("source_id", pa.string(), "The duplicate's source id", False),
+        _f("input_path", pa.string(), "File the duplicate came from"),
+        _f("record_index", pa.int64(), "Line or position within the file"),
+        _f("kind", pa.string(), "exact (same normalised text) or near (the same story re-published)", False),
+        _f("similarity", pa.float64(), "Estimated Jaccard similarity of word 5-grams (1.0 for exact)", False),
+        _f("kept_article_id", pa.string(), "The article kept in its place", False),
+        _f("kept_source_id", pa.string(), "Source id of the kept article", False),
+        _f("kept_batch", pa.string(), "Batch holding the kept article; null when it is in this run"),
+        _f("detected_at", TS, "When", False),
+        _f("run_id", pa.string(), "The run", False),
     ]
 )
 
@@ -164,6 +182,8 @@ QUARANTINE = pa.schema(
         _f("table_name", pa.string(), "Table a row-level failure came from"),
         _f("row_id", pa.string(), "Id of the failed row in that table"),
         _f("row_json", pa.large_string(), "The failed row, as JSON"),
+        _f("is_input_record", pa.bool_(), "True when the row stands for an input record that did not "
+           "become an article (so articles + duplicates + these = records read)", False),
         _f("quarantined_at", TS, "When", False),
         _f("run_id", pa.string(), "The run", False),
     ]
@@ -179,8 +199,13 @@ RUNS = pa.schema(
         _f("input_files", pa.int64(), "Files read", False),
         _f("records_seen", pa.int64(), "Input records seen", False),
         _f("articles", pa.int64(), "Articles written", False),
-        _f("duplicates", pa.int64(), "Records dropped as duplicates of another article in the run", False),
+        _f("duplicates", pa.int64(), "Records kept out as duplicates of an article in this run or the warehouse", False),
         _f("quarantined", pa.int64(), "Quarantine rows written", False),
+        _f(
+            "records_quarantined",
+            pa.int64(),
+            "Input records that ended in quarantine (records_seen = articles + duplicates + this)",
+        ),
         _f("events", pa.int64(), "Events written", False),
         _f("casualties", pa.int64(), "Casualty rows written", False),
         _f("place_mentions", pa.int64(), "Place mentions written", False),
@@ -199,6 +224,7 @@ TABLES: dict[str, pa.Schema] = {
     "casualties": CASUALTIES,
     "place_mentions": PLACE_MENTIONS,
     "date_mentions": DATE_MENTIONS,
+    "duplicates": DUPLICATES,
     "quarantine": QUARANTINE,
     "runs": RUNS,
 }
@@ -209,6 +235,7 @@ ROW_KEYS = {
     "casualties": "casualty_id",
     "place_mentions": "mention_id",
     "date_mentions": "mention_id",
+    "duplicates": "duplicate_id",
     "quarantine": "quarantine_id",
     "runs": "run_id",
 }

@@ -29,6 +29,7 @@ class Settings:
     geocoder_min_delay: float
     max_failed_row_share: float
     fail_on_no_articles: bool
+    near_duplicate_threshold: float
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied and type-checked (None values are ignored)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import storage
+from pipeline.dedupe import DuplicateIndex, Known
 from pipeline.errors import InputError, PipelineError
 from pipeline.ingest import InputFile, discover_inputs, read_input
 from pipeline.rows import analysis_rows, article_from_row, article_row, rejected_row, row_json
@@ -185,6 +186,7 @@ def analyse_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str
                     "table_name": "articles",
                     "row_id": article.article_id,
                     "row_json": None,
+                    "is_input_record": False,  # the article itself is kept, without events
                     "quarantined_at": now,
                     "run_id": plan.run_id,
                 }
@@ -203,45 +205,69 @@ def _concat(name: str, paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables) if tables else TABLES[name].empty_table()
 
 
-def merge_chunks(plan: RunPlan) -> dict[str, pa.Table]:
-    """All chunks' staged tables, with repeated articles (same normalised text) kept once and the
-    repeats recorded in quarantine, so every input record ends in exactly one place."""
+def _stored_articles(out: Path, batch: str) -> list[Known]:
+    """Articles already published in other batches (this batch is about to be replaced)."""
+    import pyarrow.parquet as pq
+
+    known = []
+    folder = out / "articles"
+    if not folder.is_dir():
+        return known
+    for part in sorted(folder.glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+        other = part.parent.name.split("=", 1)[1]
+        if other == batch:
+            continue
+        columns = pq.read_table(part, columns=["article_id", "source_id", "text_signature"]).to_pylist()
+        known += [Known(r["article_id"], r["source_id"], r["text_signature"] or b"", other) for r in columns]
+    return known
+
+
+def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
+    """All chunks' staged tables, each story kept once: exact and near duplicates, within the run or
+    of an article already in the warehouse, go to ``duplicates`` (with what was kept instead)."""
     folders = [_chunk_dir(plan, n) for n in range(plan.chunk_count)]
     tables = {name: _concat(name, [f / f"{name}.parquet" for f in folders]) for name in ANALYSIS_TABLES}
     articles = _concat("articles", [f / "articles.parquet" for f in folders]).to_pylist()
     quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
     quarantine += _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
-    seen: dict[str, dict] = {}
-    kept = []
+    index = DuplicateIndex(settings.near_duplicate_threshold)
+    for known in _stored_articles(Path(plan.out), plan.batch):
+        index.add(known)
+    kept, duplicates = [], []
     now = _now()
     for row in articles:
-        first = seen.get(row["article_id"])
-        if first is None:
-            seen[row["article_id"]] = row
+        sig = row["text_signature"] or b""
+        match = index.match(row["article_id"], sig)
+        if match is None:
+            index.add(Known(row["article_id"], row["source_id"], sig))
             kept.append(row)
             continue
-        quarantine.append(
+        duplicates.append(
             {
-                "quarantine_id": stable_id("dedupe", row["input_path"], row["record_index"], row["article_id"]),
-                "stage": "dedupe",
-                "reason": "duplicate_article",
-                "detail": f"same text as {first['source_id']} ({first['input_path']})",
+                "duplicate_id": stable_id("duplicate", row["input_path"], row["record_index"], row["article_id"]),
+                "article_id": row["article_id"],
+                "source_id": row["source_id"],
                 "input_path": row["input_path"],
                 "record_index": row["record_index"],
-                "source_id": row["source_id"],
-                "article_id": row["article_id"],
-                "table_name": "articles",
-                "row_id": row["article_id"],
-                "row_json": None,
-                "quarantined_at": now,
+                "kind": match.kind,
+                "similarity": round(match.similarity, 4),
+                "kept_article_id": match.kept.article_id,
+                "kept_source_id": match.kept.source_id,
+                "kept_batch": match.kept.batch,
+                "detected_at": now,
                 "run_id": plan.run_id,
             }
         )
     tables["articles"] = storage.to_table("articles", kept)
+    tables["duplicates"] = storage.to_table("duplicates", duplicates)
     tables["quarantine"] = storage.to_table("quarantine", quarantine)
-    # A repeated article yields the same derived ids: keep each derived row once.
+    # Derived rows of a duplicate belong to the kept copy (or repeat it exactly): keep each once.
+    kept_ids = {row["article_id"] for row in kept}
     for name in ANALYSIS_TABLES:
-        tables[name] = _unique(tables[name], name)
+        table = tables[name]
+        table = table.filter(pa.array([aid in kept_ids for aid in table.column("article_id").to_pylist()],
+                                      type=pa.bool_()))
+        tables[name] = _unique(table, name)
     return tables
 
 
@@ -264,7 +290,7 @@ def validate_run(run_dir: str | Path, settings: Settings) -> dict:
     from pipeline.validate import validate_tables
 
     plan = load_plan(run_dir)
-    tables = merge_chunks(plan)
+    tables = merge_chunks(plan, settings)
     records_seen = sum(_chunk_inputs(plan, "records"))
     report_dir = Path(plan.out) / "_validation" / plan.run_id
     tables, outcome = validate_tables(
@@ -292,8 +318,6 @@ def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict
         path = _chunk_dir(plan, n) / "inputs.json"
         if path.exists():
             inputs += json.loads(path.read_text(encoding="utf-8"))
-    quarantine = tables["quarantine"].to_pylist()
-    duplicates = sum(1 for q in quarantine if q["reason"] == "duplicate_article")
     gazetteers = {v for v in tables["place_mentions"].column("gazetteer_version").to_pylist() if v}
     if not gazetteers:
         gazetteers = {v for v in tables["events"].column("gazetteer_version").to_pylist() if v}
@@ -306,8 +330,9 @@ def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict
         "input_files": len(inputs),
         "records_seen": sum(i["records"] for i in inputs),
         "articles": tables["articles"].num_rows,
-        "duplicates": duplicates,
+        "duplicates": tables["duplicates"].num_rows,
         "quarantined": tables["quarantine"].num_rows,
+        "records_quarantined": sum(bool(v) for v in tables["quarantine"].column("is_input_record").to_pylist()),
         "events": tables["events"].num_rows,
         "casualties": tables["casualties"].num_rows,
         "place_mentions": tables["place_mentions"].num_rows,

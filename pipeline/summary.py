@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.schemas import TABLES
+from pipeline.schemas import PARTITION_COLUMN, TABLES
 from pipeline.storage import partition_dir
 
 
@@ -17,6 +17,9 @@ def read_partition(out: Path, name: str, batch: str, columns: list[str] | None =
     rows: list[dict] = []
     for path in files:
         rows += pq.read_table(path, columns=columns).to_pylist()
+    if columns is None or PARTITION_COLUMN in columns:
+        for row in rows:
+            row[PARTITION_COLUMN] = batch  # lives in the folder name, not in the file
     return rows
 
 

@@ -20,7 +20,8 @@ def test_replacing_a_partition_replaces_never_appends(tmp_path):
     now = datetime.now(timezone.utc)
     for run in ("r1", "r2"):
         table = storage.to_table("quarantine", [
-            {"quarantine_id": f"{run}-{i}", "stage": "ingest", "reason": "x", "quarantined_at": now, "run_id": run}
+            {"quarantine_id": f"{run}-{i}", "stage": "ingest", "reason": "x", "quarantined_at": now, "run_id": run,
+             "is_input_record": True}
             for i in range(3)
         ])
         storage.replace_partition(tmp_path, "quarantine", "b1", table, run)
