@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline import query, report
 from pipeline.errors import PipelineError
 
 
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--folder", default="schemas")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schemas)
+    # query and report keep their subcommands beside their code; both import lazily.
+    query.register(sub)
+    report.register(sub)
     return parser
 
 
