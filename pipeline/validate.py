@@ -214,8 +214,8 @@ def validate_tables(
             keep = [i for i in range(len(rows)) if i not in bad]
             table = table.take(keep)
         kept[name] = table
-        if quarantined:
-            kept["quarantine"] = pa.concat_tables([kept["quarantine"], to_table("quarantine", quarantined)])
+    if quarantined:
+        kept["quarantine"] = pa.concat_tables([kept["quarantine"], to_table("quarantine", quarantined)])
     problems = [
         f"{n}: {t['failed_rows']} of {t['rows']} rows failed ({', '.join(t['failed_expectations'])})"
         for n, t in outcome["tables"].items()
