@@ -248,3 +248,15 @@ def test_bad_rule_file_raises_config_error_naming_the_entry(tmp_path):
     (tmp_path / "events.json").write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="air.strike"):
         load_lexicon(tmp_path)
+
+
+def test_a_whole_wars_toll_is_context_not_an_event():
+    text = (
+        "Gunmen killed seven villagers in Borno state on Sunday, residents said. "
+        "The insurgency, now in its fourteenth year, has killed tens of thousands of people. "
+        "Jihadist violence that began in 2012 has spread across the Sahel, killing thousands of civilians. "
+        "The ADF, which has pledged allegiance to the Islamic State group, has killed thousands of civilians."
+    )
+    result = extract_events(text, published=None, dates=[], places=[])
+    assert [e.fatalities for e in result.events] == [7]
+    assert all("thousands" not in text[c.start : c.end] for c in result.casualties)

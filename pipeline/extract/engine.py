@@ -195,6 +195,8 @@ def extract_events(
     protest_paras = {p for p, (a, b) in enumerate(para_spans) if lex.events.protest_re.search(text, a, b)}
     per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty]]] = []
     for i, s in kept:
+        if lex.casualties.background_re.search(s.text):
+            continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
         hits = find_hits(s.text, lex, protest=s.paragraph in protest_paras)
         per_sentence.append((i, s, hits, find_casualties(s.text, s.start, lex.casualties)))
 

@@ -63,6 +63,7 @@ class CasualtyLexicon:
     kill_before_re: re.Pattern[str]
     injure_before_re: re.Pattern[str]
     running_re: re.Pattern[str]
+    background_re: re.Pattern[str]  # a conflict's cumulative toll: no event, no count
     summary_re: re.Pattern[str]
     summary_after_re: re.Pattern[str]
     zero_re: re.Pattern[str]
@@ -229,6 +230,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         kill_before_re=re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS),
         injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
         running_re=_compile(path, "running_total", _field(path, data, "running_total")),
+        background_re=re.compile(_field(path, data, "background_toll"), _FLAGS),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=_compile(path, "zero", _field(path, data, "zero")),
