@@ -51,6 +51,12 @@ def test_province_word_selects_admin1(gaz):
     assert m.feature == "admin1" and m.geo_precision == 3 and m.country_code == "SY"
 
 
+def test_a_continent_has_no_country_code(gaz):
+    # An empty string would fail the ISO 3166-1 expectation and quarantine the mention.
+    ms = [m for m in places("Aid agencies across Africa warned of famine.", gaz) if m.text == "Africa"]
+    assert ms and ms[0].country_code is None
+
+
 def test_all_caps_dateline_names_both_cities(gaz):
     text = "MOSCOW/BEIRUT: Officials met on Monday."
     ms = places(text, gaz)
@@ -274,3 +280,12 @@ def test_missing_explicit_index_is_an_error(tmp_path):
 def test_build_dir_is_git_ignored():
     ignore = (Path(__file__).parents[1] / ".gitignore").read_text()
     assert "/data/gazetteer/build/" in ignore
+
+
+def test_an_armed_groups_name_is_not_a_place(gaz):
+    text = "Suspected Boko Haram fighters stormed a village near Konduga in Borno State."
+    assert [m.text for m in places(text, gaz)] == ["Konduga", "Borno State"]
+
+
+def test_a_sports_clubs_name_is_not_a_place(gaz):
+    assert [m.text for m in places("A late goal sent Al-Nakheel past Najd United in Riyadh.", gaz)] == ["Riyadh"]

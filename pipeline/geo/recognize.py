@@ -29,6 +29,8 @@ _MODIFIERS = frozenset(
 _STREET_WORDS = frozenset(
     "road rd street st avenue ave boulevard blvd drive dr lane ln highway hwy way court ct pike parkway pkwy place pl circle terrace trail".split()
 )
+# Words that make a place name a sports club's ("Najd United", "Lagos FC").
+_TEAM_WORDS = frozenset({"united", "fc", "sc", "afc", "rovers", "wanderers", "athletic"})
 # Words that follow a place name inside an organisation's name ("Cottonport Fire Station").
 _ORG_WORDS = frozenset(
     "fire police station school schools high elementary middle university college hospital medical center centre church "
@@ -181,6 +183,9 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                     best = (j, [])  # "Sri Lankan": skip the whole nationality word
                     break
                 if key in lex.stopwords:
+                    if j > i:
+                        best = (j, [])  # "Boko Haram": a stop phrase hides its words too
+                        break
                     continue
                 cands = gaz.lookup(key)
                 if not cands and i < j + 1:
@@ -226,7 +231,7 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 continue
             m = RawMention(start, end, cands, in_dateline=in_dl, initial=initial)
             nk = norm_key(nxt_text) if nxt_text else ""
-            if nxt_cap and nxt_gap == " " and nk in _STREET_WORDS:
+            if nxt_cap and nxt_gap == " " and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
                 i = j + 2
                 continue
             if "." in t.text[:-1] and any(kind == KIND_ABBREV for _, kind in cands):

@@ -276,7 +276,7 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
         name=gaz.names[entry],
         geonames_id=int(gaz.gid[entry]),
         feature=gaz.feature(entry),
-        country_code=gaz.country(entry),
+        country_code=gaz.country(entry) or None,  # continents and oceans: no country
         admin1=gaz.names[a1] if a1 >= 0 else None,
         latitude=round(float(gaz.lat[entry]), 5),
         longitude=round(float(gaz.lon[entry]), 5),
