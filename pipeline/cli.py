@@ -46,6 +46,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.input, args.out, settings, batch=args.batch, run_id=args.run_id,
         progress=None if args.quiet else _Progress(),
     )
+    if not args.no_report:
+        from pipeline.report import write_report
+
+        write_report(Path(args.out), result["run_id"], result["batch"], None)
     print(format_summary(summarise_partition(Path(args.out), result["batch"])))
     return 0
 
@@ -100,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="settings TOML file")
     run.add_argument("--geocoder", help="offline (default), nominatim, photon or another geopy service")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--no-report", action="store_true", help="skip the HTML run report (OUT/_reports/<run_id>.html)")
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser("evaluate", help="score the pipeline on a gold JSONL file (see ../shared/eval/SCORING.md)")

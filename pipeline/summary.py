@@ -39,7 +39,15 @@ def summarise_partition(out: Path, batch: str) -> dict:
         "top_places": Counter(p["name"] for p in places if p["name"]).most_common(5),
         "quarantine_reasons": dict(Counter(f"{q['stage']}:{q['reason'].split(':')[0]}" for q in quarantine)),
         "tables": {name: str(out / name) for name in TABLES},
+        "report": _report_path(out, runs[0]["run_id"]) if runs else None,
     }
+
+
+def _report_path(out: Path, run_id: str) -> str | None:
+    from pipeline.report import default_destination
+
+    path = default_destination(out, run_id)
+    return str(path) if path.exists() else None
 
 
 def format_summary(summary: dict) -> str:
@@ -59,4 +67,9 @@ def format_summary(summary: dict) -> str:
         "  quarantine: " + (", ".join(f"{k} {v}" for k, v in summary["quarantine_reasons"].items()) or "none"),
         f"  tables: {Path(next(iter(summary['tables'].values()))).parent}/<table>/batch={run.get('batch')}/",
     ]
+    if summary.get("report"):
+        lines.append(f"  report: {summary['report']} (open it in a browser; it works offline)")
+    else:
+        lines.append(f"  report: conflict-events report --out {Path(next(iter(summary['tables'].values()))).parent} "
+                     f"--run {run.get('run_id')}")
     return "\n".join(lines)

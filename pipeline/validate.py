@@ -142,7 +142,10 @@ def _check_columns(name: str, table: pa.Table, articles: dict[str, tuple[int, da
 def _gx_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    import great_expectations.data_context.types.base as gx_base
 
+    # GX pins one of its loggers to INFO ("Created temporary directory ..."); let the root decide.
+    gx_base.logger.setLevel(logging.NOTSET)
     context = gx.get_context(mode="ephemeral")
     try:
         context.variables.progress_bars = {"globally": False, "metric_calculations": False}
