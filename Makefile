@@ -45,7 +45,7 @@ demo: gazetteer airflow-db
 	@echo "DAG run succeeded (log: .airflow/demo-run.log)"
 	@$(VENV)/bin/conflict-events summary --out $(WAREHOUSE) --batch samples
 
-test: gazetteer
+test: gazetteer browser
 	$(VENV)/bin/pytest -q
 
 test-fast: gazetteer
@@ -53,3 +53,27 @@ test-fast: gazetteer
 
 clean:
 	rm -rf $(WAREHOUSE) .airflow .pytest_cache
+
+# The run report (HTML, offline map) of the latest published run, or of RUN=<run_id> / BATCH=<batch>.
+.PHONY: report browser
+report: setup
+	@$(VENV)/bin/conflict-events report --out $(WAREHOUSE) $(if $(RUN),--run $(RUN)) $(if $(BATCH),--batch $(BATCH))
+
+# Headless Chromium for the report's screenshot test (Debian's package), installed when missing.
+# Best effort: without it (no apt, no root) the screenshot test is skipped and says why.
+browser:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "could not install chromium: the report's screenshot test will be skipped"; }
+
+# A local Airflow for operators (api-server on 127.0.0.1:$(AIRFLOW_PORT), scheduler, dag-processor,
+# triggerer; PIDs in .airflow/pids/). Same project-local AIRFLOW_HOME and SQLite database as the demo.
+AIRFLOW_PORT ?= 8080
+.PHONY: airflow airflow-stop
+
+airflow: gazetteer airflow-db
+	@$(AIRFLOW_ENV) AIRFLOW_PORT=$(AIRFLOW_PORT) scripts/airflow_up.sh
+
+airflow-stop:
+	@AIRFLOW_HOME=$(CURDIR)/.airflow scripts/airflow_down.sh
