@@ -22,6 +22,7 @@ from pipeline import storage
 from pipeline.dedupe import DuplicateIndex, Known
 from pipeline.errors import InputError, PipelineError
 from pipeline.ingest import InputFile, discover_inputs, read_input
+from pipeline.ingest.read import display_path
 from pipeline.rows import analysis_rows, article_from_row, article_row, rejected_row, row_json
 from pipeline.schemas import PARTITION_COLUMN, TABLES
 from pipeline.settings import Settings
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_TABLES = ("articles", "quarantine")
 ANALYSIS_TABLES = ("events", "casualties", "place_mentions", "date_mentions")
+# Languages the extraction rules are written for; None is a text too short to tell, read as English.
+EXTRACT_LANGUAGES = frozenset({"en", None})
 _BATCH_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -130,7 +133,7 @@ def ingest_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str:
         item = InputFile(**plan.inputs[index])
         result = read_input(item, settings, now=now)
         inputs.append(
-            {"path": item.path, "sha256": result.input_sha256, "bytes": result.input_bytes,
+            {"path": display_path(item.path), "sha256": result.input_sha256, "bytes": result.input_bytes,
              "records": result.records_seen, "articles": len(result.articles), "rejected": len(result.rejected)}
         )
         articles += [article_row(a, run_id=plan.run_id, ingested_at=now) for a in result.articles]
@@ -139,6 +142,7 @@ def ingest_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str:
     storage.write_parquet_atomic(storage.to_table("quarantine", quarantine), folder / "quarantine.parquet")
     (folder / "inputs.json").write_text(json.dumps(inputs, indent=1), encoding="utf-8")
     log.info("chunk %s: %d articles, %d quarantined", chunk_no, len(articles), len(quarantine))
+    storage.crash_point(f"ingest:{chunk_no}")
     return str(folder)
 
 
@@ -161,6 +165,12 @@ def analyse_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str
     now = _now()
     for row in storage.read_parquet("articles", folder / "articles.parquet").to_pylist():
         article = article_from_row(row)
+        if article.language not in EXTRACT_LANGUAGES:
+            # The rules and lexicons are English: on other languages they find nothing or, worse,
+            # English-looking noise. The article is kept; the quarantine row says why it has no events.
+            failed.append(_extract_quarantine(article, "unsupported_language", f"language {article.language}",
+                                              plan.run_id, now))
+            continue
         try:
             analysis = analyse_text(
                 article.text,
@@ -173,31 +183,35 @@ def analyse_chunk(run_dir: str | Path, chunk_no: int, settings: Settings) -> str
             )
             rows = analysis_rows(article, analysis, provenance)
         except Exception as err:  # noqa: BLE001 - one bad article must not sink the chunk; it is recorded
-            failed.append(
-                {
-                    "quarantine_id": stable_id("extract", article.article_id),
-                    "stage": "extract",
-                    "reason": "extractor_error",
-                    "detail": f"{type(err).__name__}: {err} | {traceback.format_exc(limit=3)[-500:]}",
-                    "input_path": article.input_path,
-                    "record_index": article.record_index,
-                    "source_id": article.source_id,
-                    "article_id": article.article_id,
-                    "table_name": "articles",
-                    "row_id": article.article_id,
-                    "row_json": None,
-                    "is_input_record": False,  # the article itself is kept, without events
-                    "quarantined_at": now,
-                    "run_id": plan.run_id,
-                }
-            )
+            detail = f"{type(err).__name__}: {err} | {traceback.format_exc(limit=3)[-500:]}"
+            failed.append(_extract_quarantine(article, "extractor_error", detail, plan.run_id, now))
             continue
         for name in ANALYSIS_TABLES:
             out[name] += rows[name]
     for name in ANALYSIS_TABLES:
         storage.write_parquet_atomic(storage.to_table(name, out[name]), folder / f"{name}.parquet")
     storage.write_parquet_atomic(storage.to_table("quarantine", failed), folder / "extract_quarantine.parquet")
+    storage.crash_point(f"analyse:{chunk_no}")
     return str(folder)
+
+
+def _extract_quarantine(article, reason: str, detail: str, run_id: str, now: datetime) -> dict:
+    return {
+        "quarantine_id": stable_id("extract", article.article_id),
+        "stage": "extract",
+        "reason": reason,
+        "detail": detail,
+        "input_path": article.input_path,
+        "record_index": article.record_index,
+        "source_id": article.source_id,
+        "article_id": article.article_id,
+        "table_name": "articles",
+        "row_id": article.article_id,
+        "row_json": None,
+        "is_input_record": False,  # the article itself is kept, without events
+        "quarantined_at": now,
+        "run_id": run_id,
+    }
 
 
 def _concat(name: str, paths: list[Path]) -> pa.Table:
@@ -229,7 +243,7 @@ def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
     tables = {name: _concat(name, [f / f"{name}.parquet" for f in folders]) for name in ANALYSIS_TABLES}
     articles = _concat("articles", [f / "articles.parquet" for f in folders]).to_pylist()
     quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
-    quarantine += _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
+    extract_notes = _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
     index = DuplicateIndex(settings.near_duplicate_threshold)
     for known in _stored_articles(Path(plan.out), plan.batch):
         index.add(known)
@@ -258,11 +272,17 @@ def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
                 "run_id": plan.run_id,
             }
         )
+    # Derived rows of a duplicate belong to the kept copy (or repeat it exactly): keep each once.
+    # So do the extract stage's notes on an article (no events: extractor error, language).
+    kept_ids = {row["article_id"] for row in kept}
+    noted: set[str] = set()
+    for note in extract_notes:
+        if note["article_id"] in kept_ids and note["quarantine_id"] not in noted:
+            noted.add(note["quarantine_id"])
+            quarantine.append(note)
     tables["articles"] = storage.to_table("articles", kept)
     tables["duplicates"] = storage.to_table("duplicates", duplicates)
     tables["quarantine"] = storage.to_table("quarantine", quarantine)
-    # Derived rows of a duplicate belong to the kept copy (or repeat it exactly): keep each once.
-    kept_ids = {row["article_id"] for row in kept}
     for name in ANALYSIS_TABLES:
         table = tables[name]
         table = table.filter(pa.array([aid in kept_ids for aid in table.column("article_id").to_pylist()],
@@ -299,6 +319,7 @@ def validate_run(run_dir: str | Path, settings: Settings) -> dict:
     staged = Path(plan.run_dir) / "validated"
     for name, table in tables.items():
         storage.write_parquet_atomic(table, staged / f"{name}.parquet")
+    storage.crash_point("validate")
     (staged / "validation.json").write_text(json.dumps(outcome, indent=1, default=str), encoding="utf-8")
     return outcome
 
@@ -355,9 +376,7 @@ def publish_run(run_dir: str | Path, *, keep_staging: bool = False) -> dict:
     run_row = _runs_row(plan, tables, outcome)
     tables["runs"] = storage.to_table("runs", [run_row])
     with storage.partition_lock(out, plan.batch, plan.run_id):
-        storage.clear_leftovers(out)
-        for name, table in tables.items():
-            storage.replace_partition(out, name, plan.batch, table, plan.run_id)
+        storage.publish_partitions(out, plan.batch, tables, plan.run_id)
     if not keep_staging:
         shutil.rmtree(plan.run_dir, ignore_errors=True)
     return {**run_row, "out": str(out), PARTITION_COLUMN: plan.batch}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
@@ -53,35 +54,133 @@ def partition_dir(out: Path, name: str, batch: str) -> Path:
     return out / name / f"{PARTITION_COLUMN}={batch}"
 
 
-def replace_partition(out: Path, name: str, batch: str, table: pa.Table, run_id: str) -> Path:
-    """Make ``table`` the whole content of one partition, replacing what a previous run left there.
+# Test hook: a test sets this variable to the name of a crash point (``publish:staged``,
+# ``publish:swapped:3``, ...) and the process kills itself there with SIGKILL, so an interrupted run
+# can be reproduced exactly. Unset, as in every real run, it costs one dictionary lookup.
+CRASH_ENV = "PIPELINE_TEST_CRASH_AT"
 
-    The new folder is written completely under a dot-name (ignored by hive readers), then swapped in
-    with two renames; an interrupted run leaves either the old partition or the new one, and at worst
-    a dot-folder that the next run clears.
-    """
+
+def crash_point(name: str) -> None:
+    """Die like a killed worker (no cleanup, no finally) when ``$PIPELINE_TEST_CRASH_AT`` is ``name``."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _staging_dir(out: Path, name: str, batch: str, run_id: str) -> Path:
     final = partition_dir(out, name, batch)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".{final.name}.new-{run_id}"
-    retired = final.parent / f".{final.name}.old-{run_id}"
+    return final.parent / f".{final.name}.new-{run_id}"
+
+
+def _retired_dir(out: Path, name: str, batch: str, run_id: str) -> Path:
+    final = partition_dir(out, name, batch)
+    return final.parent / f".{final.name}.old-{run_id}"
+
+
+def _stage_partition(out: Path, name: str, batch: str, table: pa.Table, run_id: str) -> None:
+    """Write the new partition completely under a dot-name, which hive readers ignore."""
+    staging = _staging_dir(out, name, batch, run_id)
+    staging.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     pq.write_table(table.drop_columns([PARTITION_COLUMN]) if PARTITION_COLUMN in table.column_names else table,
                    staging / "part-0.parquet", compression="zstd")
+
+
+def _swap_in(out: Path, name: str, batch: str, run_id: str) -> None:
+    """Put the staged partition in place of the published one: two renames, each atomic. Safe to
+    repeat after an interruption anywhere between them (the staged folder is only gone once swapped)."""
+    final = partition_dir(out, name, batch)
+    staging = _staging_dir(out, name, batch, run_id)
+    if not staging.exists():
+        return  # already swapped in
     if final.exists():
+        retired = _retired_dir(out, name, batch, run_id)
+        shutil.rmtree(retired, ignore_errors=True)
         os.replace(final, retired)
     os.replace(staging, final)
-    shutil.rmtree(retired, ignore_errors=True)
-    return final
 
 
-def clear_leftovers(out: Path) -> None:
-    """Remove dot-folders that an interrupted publish left behind."""
+def replace_partition(out: Path, name: str, batch: str, table: pa.Table, run_id: str) -> Path:
+    """Make ``table`` the whole content of one partition, replacing what a previous run left there.
+
+    An interrupted call leaves either the old partition or the new one, and at worst a dot-folder
+    that the next publish clears. To replace several tables together, use ``publish_partitions``.
+    """
+    _stage_partition(out, name, batch, table, run_id)
+    _swap_in(out, name, batch, run_id)
+    shutil.rmtree(_retired_dir(out, name, batch, run_id), ignore_errors=True)
+    return partition_dir(out, name, batch)
+
+
+def _journal(out: Path, batch: str) -> Path:
+    return out / "_locks" / f"{PARTITION_COLUMN}={batch}.publishing.json"
+
+
+def publish_partitions(out: Path, batch: str, tables: dict[str, pa.Table], run_id: str) -> None:
+    """Replace one partition of every table in ``tables`` as a unit; call it under ``partition_lock``.
+
+    Every new partition is written first; only then does a journal naming the run commit the
+    publish, and the swaps follow. Killed before the journal exists, the run leaves the previous
+    data whole; killed after, the next publish of the batch finishes the swaps (``recover_publish``),
+    so no table is ever left from one run while another table is from the next.
+    """
+    recover_publish(out, batch)
+    for name, table in tables.items():
+        _stage_partition(out, name, batch, table, run_id)
+    crash_point("publish:staged")
+    journal = _journal(out, batch)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    tmp = journal.with_name(f".{journal.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps({"run_id": run_id, "tables": list(tables)}), encoding="utf-8")
+    os.replace(tmp, journal)  # the commit point
+    for done, name in enumerate(tables, start=1):
+        _swap_in(out, name, batch, run_id)
+        crash_point(f"publish:swapped:{done}")
+    _finish_publish(out, batch, list(tables), run_id)
+
+
+def _finish_publish(out: Path, batch: str, names: list[str], run_id: str) -> None:
+    # Old partitions go before the journal: a leftover .old- folder with no journal is always garbage.
+    for name in names:
+        shutil.rmtree(_retired_dir(out, name, batch, run_id), ignore_errors=True)
+    _journal(out, batch).unlink(missing_ok=True)
+
+
+def recover_publish(out: Path, batch: str) -> str | None:
+    """Finish a publish of ``batch`` that was killed after its commit point, then clear what any
+    interrupted publish of it left behind. Call it under the partition lock. Returns the run id of a
+    publish it finished, or None."""
+    journal = _journal(out, batch)
+    finished = None
+    if journal.exists():
+        try:
+            entry = json.loads(journal.read_text(encoding="utf-8"))
+            names, run_id = list(entry["tables"]), str(entry["run_id"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise StorageError(f"unreadable publish journal {journal}: {err}; inspect it and remove it") from err
+        for name in names:
+            _swap_in(out, name, batch, run_id)
+        _finish_publish(out, batch, names, run_id)
+        finished = run_id
+    clear_leftovers(out, batch)
+    return finished
+
+
+def clear_leftovers(out: Path, batch: str | None = None) -> None:
+    """Remove dot-folders that an interrupted publish left behind (of one batch, or of all).
+
+    Only call it with ``batch=None`` when no run can be publishing: another batch's staged folders
+    may belong to a publish in progress.
+    """
+    if batch is None:
+        prefixes: tuple[str, ...] = (f".{PARTITION_COLUMN}=",)
+    else:
+        prefixes = (f".{PARTITION_COLUMN}={batch}.new-", f".{PARTITION_COLUMN}={batch}.old-")
     for name in TABLES:
         folder = out / name
         if folder.is_dir():
             for child in folder.iterdir():
-                if child.name.startswith(f".{PARTITION_COLUMN}=") and (".new-" in child.name or ".old-" in child.name):
+                if child.name.startswith(prefixes) and (".new-" in child.name or ".old-" in child.name):
                     shutil.rmtree(child, ignore_errors=True)
 
 

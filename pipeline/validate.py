@@ -5,6 +5,9 @@ Row-level failures move the row to quarantine, naming the failed expectation; ba
 span tables or columns (offsets inside the article, the article exists, latitude and longitude both
 or neither) are computed first as boolean ``check_*`` columns, then asserted by GX like any other, so
 every rule shows up in the same validation results.
+
+Each run keeps its results under ``report_dir`` (``OUT/_validation/<run_id>/``): one
+``<table>.json`` per suite, ``summary.json``, and GX Data Docs HTML in ``data_docs/index.html``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -154,6 +158,35 @@ def _gx_context():
     return gx, context
 
 
+DATA_DOCS_FOLDER = "data_docs"
+_DOCS_SITE = "run"
+
+
+def _add_docs_site(context, folder: Path) -> None:
+    """A Data Docs site on the local filesystem: static HTML, built without network access (the
+    pages link Bootstrap and fonts from CDNs, so offline they are plain but complete)."""
+    context.add_data_docs_site(
+        _DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder.resolve())},
+        },
+    )
+
+
+def _build_docs(context, folder: Path) -> str | None:
+    """Render the suites and this run's results; the path of index.html, or None when GX could not."""
+    try:
+        context.build_data_docs(site_names=[_DOCS_SITE])
+    except Exception as err:  # noqa: BLE001 - the docs are a view of results already written as JSON; recorded
+        log.warning("Data Docs not built in %s: %s: %s", folder, type(err).__name__, err)
+        return None
+    index = folder / "index.html"
+    return str(index) if index.exists() else None
+
+
 def validate_tables(
     tables: dict[str, pa.Table],
     *,
@@ -164,6 +197,12 @@ def validate_tables(
 ) -> tuple[dict[str, pa.Table], dict]:
     """Validate every table; returns the tables without failing rows (quarantine grown) and the outcome."""
     gx, context = _gx_context()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    gx_run_id = RunIdentifier(run_name=run_id, run_time=datetime.now(timezone.utc))
+    docs_dir = report_dir / DATA_DOCS_FOLDER
+    shutil.rmtree(docs_dir, ignore_errors=True)  # a retried validation documents itself, not its first try
+    _add_docs_site(context, docs_dir)
     source = context.data_sources.add_pandas("staged")
     texts = tables["articles"].column("text").to_pylist()
     pubs = tables["articles"].column("published_at").to_pylist()
@@ -173,7 +212,13 @@ def validate_tables(
     }
     report_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
-    outcome: dict = {"run_id": run_id, "report_dir": str(report_dir), "tables": {}, "success": True}
+    outcome: dict = {
+        "run_id": run_id,
+        "report_dir": str(report_dir),
+        "data_docs": str(docs_dir / "index.html"),
+        "tables": {},
+        "success": True,
+    }
     quarantined: list[dict] = []
     failed_articles: set[str] = set()
     order = ["articles", "events", "casualties", "place_mentions", "date_mentions", "duplicates"]
@@ -189,9 +234,18 @@ def validate_tables(
         for column, values in _check_columns(name, table, articles).items():
             frame[column] = values
         asset = source.add_dataframe_asset(name=name)
-        batch = asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": frame})
+        definition = asset.add_batch_definition_whole_dataframe("run")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite", expectations=_expectations(name)))
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+        # A ValidationDefinition (not batch.validate) so the result lands in the context's results
+        # store, where the Data Docs builder finds it.
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}_validation", data=definition, suite=suite)
+        )
+        result = validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE"},
+            run_id=gx_run_id,
+        )
         bad: dict[int, list[str]] = {}
         for item in result.results:
             config = item.expectation_config
@@ -231,6 +285,8 @@ def validate_tables(
     outcome["quarantined_rows"] = len(quarantined)
     outcome["problems"] = problems
     outcome["success"] = not problems
+    # Built before a failed gate raises: a failed batch is the one whose docs someone will open.
+    outcome["data_docs"] = _build_docs(context, docs_dir)
     (report_dir / "summary.json").write_text(json.dumps(outcome, indent=1, default=str))
     if problems:
         raise ValidationFailed(

@@ -152,3 +152,51 @@ def test_html_without_date_metadata_is_not_dated_from_its_body(tmp_path: Path):
 def test_html_that_is_all_navigation_is_quarantined(tmp_path: Path):
     (tmp_path / "nav.html").write_text("<html><body><nav><a href='/'>Home</a><a href='/a'>About</a></nav></body></html>")
     assert [r.reason for r in _read(tmp_path / "nav.html").rejected] in (["no_main_text"], ["text_too_short"])
+
+
+def test_unsupported_format_counts_as_one_record_read(tmp_path: Path):
+    # Counted, so that runs.records_seen still adds up to articles + duplicates + quarantined records.
+    (tmp_path / "feed.xml").write_text("<rss/>")
+    result = _read(tmp_path / "feed.xml")
+    assert result.records_seen == 1 and [r.reason for r in result.rejected] == ["unsupported_format"]
+
+
+def test_oversized_file_is_refused_from_its_size_without_reading_it(tmp_path: Path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 2000)
+    monkeypatch.setattr("builtins.open", lambda *a, **k: pytest.fail("an oversized file was opened"))
+    (item,) = discover_inputs([path])
+    result = read_input(item, SETTINGS.with_overrides(max_input_bytes=1000), now=NOW)
+    assert [r.reason for r in result.rejected] == ["too_large"] and "on disk" in result.rejected[0].detail
+
+
+def test_json_nested_too_deeply_is_invalid_json_not_a_crash(tmp_path: Path):
+    # Python's parser raises RecursionError, not JSONDecodeError, on "[[[[...": still one bad record.
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "deep.jsonl").write_text(json.dumps({"id": "ok", "text": BODY}) + "\n" + "[" * 100_000 + "\n")
+    rejected = _read(tmp_path / "deep.json").rejected
+    assert [(r.reason, r.detail) for r in rejected] == [("invalid_json", "nested too deeply")]
+    lines = _read(tmp_path / "deep.jsonl")
+    assert len(lines.articles) == 1 and [r.record_index for r in lines.rejected] == [2]
+
+
+def test_file_name_that_is_not_utf8_is_recorded_with_an_escape(tmp_path: Path):
+    import os
+
+    path = tmp_path / os.fsdecode(b"caf\xe9.txt")
+    path.write_text("Headline\n\n" + BODY)
+    (article,) = _read(path).articles
+    assert article.input_path.endswith("caf\\xe9.txt") and article.source_id == "caf\\xe9.txt"
+    article.input_path.encode("utf-8")  # storable in Parquet
+
+
+def test_a_record_that_breaks_a_reader_is_quarantined_not_raised(tmp_path: Path, monkeypatch):
+    import pipeline.ingest.read as read
+
+    def broken(*args, **kwargs):
+        raise IndexError("parser bug")
+
+    monkeypatch.setattr(read, "_from_text", broken)
+    (tmp_path / "a.txt").write_text("Headline\n\n" + BODY)
+    (rejected,) = _read(tmp_path / "a.txt").rejected
+    assert rejected.reason == "reader_error" and "IndexError: parser bug" in rejected.detail

@@ -81,3 +81,36 @@ def test_non_empty_input_with_no_article_fails_the_batch(tmp_path):
 def test_clean_tables_pass_untouched(tmp_path):
     kept, outcome = _validate(_tables([_event("e1")]), tmp_path)
     assert outcome["success"] and kept["events"].num_rows == 1 and kept["quarantine"].num_rows == 0
+
+
+def test_results_are_kept_as_json_and_data_docs_html_built_offline(tmp_path, monkeypatch):
+    # The docs must build on a machine with no network: any connection attempt fails the test.
+    import json
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("Data Docs tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    kept, outcome = _validate(_tables([_event("good"), _event("bad", event_type="protest")]), tmp_path)
+    folder = tmp_path / "v"
+    summary = json.loads((folder / "summary.json").read_text())
+    index = folder / "data_docs" / "index.html"
+    assert summary["data_docs"] == str(index) == outcome["data_docs"]
+    html = index.read_text(encoding="utf-8")
+    suites = ["articles", "events", "casualties", "place_mentions", "date_mentions", "duplicates"]
+    for table in suites:
+        assert (folder / f"{table}.json").exists()
+        assert f"{table}_suite" in html, f"index.html does not name {table}_suite"
+    # One rendered result page per suite, filed under this run's id; the failing one says what failed.
+    pages = {p.parts[-4]: p for p in (folder / "data_docs" / "validations").rglob("*.html")}
+    assert sorted(pages) == sorted(f"{t}_suite" for t in suites)
+    assert all(p.parts[-3] == "r" for p in pages.values())
+    assert "protest" in pages["events_suite"].read_text(encoding="utf-8")  # the unexpected value, shown
+
+
+def test_a_failed_gate_still_leaves_its_data_docs(tmp_path):
+    events = [_event("e1", event_type="protest"), _event("e2")]
+    with pytest.raises(ValidationFailed):
+        _validate(_tables(events), tmp_path, share=0.1)
+    assert "events_suite" in (tmp_path / "v" / "data_docs" / "index.html").read_text(encoding="utf-8")

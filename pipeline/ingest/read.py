@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -40,9 +41,18 @@ class IngestResult:
     records_seen: int = 0
 
 
+def display_path(path: str) -> str:
+    """``path`` as valid UTF-8 for the tables: bytes that are not UTF-8 in a file name (kept by Python
+    as lone surrogates, which Parquet cannot store) are shown as ``\\xNN`` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _read_bytes(item: InputFile, limit: int) -> bytes:
     """The file's bytes (decompressed), never more than ``limit``: a gzip bomb stops at the limit."""
     try:
+        if not item.compressed and (size := os.stat(item.path).st_size) > limit:
+            # Said from the size alone: an oversized file is never read into memory.
+            raise RecordRejected("too_large", f"{size} bytes on disk, more than max_input_bytes={limit}")
         if item.compressed:
             with gzip.open(item.path, "rb") as fh:
                 data = fh.read(limit + 1)
@@ -54,7 +64,7 @@ def _read_bytes(item: InputFile, limit: int) -> bytes:
     except OSError as err:
         raise RecordRejected("unreadable_file", str(err)) from err
     if len(data) > limit:
-        raise RecordRejected("too_large", f"more than {limit} bytes after decompression")
+        raise RecordRejected("too_large", f"more than max_input_bytes={limit} bytes after decompression")
     return data
 
 
@@ -93,7 +103,7 @@ def _finish(
         source_id=source_id,
         text=text,
         language=detect_language(text),
-        input_path=item.path,
+        input_path=display_path(item.path),
         input_sha256=digest,
         record_index=record_index,
         **fields,
@@ -112,7 +122,7 @@ def _from_record(
     if not isinstance(text, str) or not text.strip():
         raise RecordRejected("missing_text")
     raw_id = record.get("doc_id", record.get("id"))
-    source_id = str(raw_id) if raw_id not in (None, "") else f"{Path(item.path).name}#{index}"
+    source_id = str(raw_id) if raw_id not in (None, "") else f"{Path(display_path(item.path)).name}#{index}"
     published, status = None, "missing"
     if record.get("published_at"):
         published = parse_timestamp(str(record["published_at"]))
@@ -145,6 +155,8 @@ def _records(item: InputFile, text: str) -> list[tuple[int, Any] | tuple[int, Re
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise RecordRejected("invalid_json", f"line {err.lineno}: {err.msg}") from err
+        except RecursionError as err:  # "[[[[..." thousands deep: Python's parser gives up
+            raise RecordRejected("invalid_json", "nested too deeply") from err
         return list(enumerate(data if isinstance(data, list) else [data]))
     out: list[tuple[int, Any]] = []
     for lineno, line in enumerate(text.split("\n"), start=1):
@@ -154,6 +166,8 @@ def _records(item: InputFile, text: str) -> list[tuple[int, Any] | tuple[int, Re
             out.append((lineno, json.loads(line)))
         except json.JSONDecodeError as err:
             out.append((lineno, RecordRejected("invalid_json", f"line {lineno}: {err.msg}")))
+        except RecursionError:
+            out.append((lineno, RecordRejected("invalid_json", f"line {lineno}: nested too deeply")))
     return out
 
 
@@ -167,7 +181,7 @@ def _from_html(item: InputFile, digest: str, html: str, settings: Settings, now:
         digest,
         0,
         text=page.text,
-        source_id=Path(item.path).name,
+        source_id=Path(display_path(item.path)).name,
         settings=settings,
         now=now,
         title=page.title,
@@ -188,7 +202,7 @@ def _from_text(item: InputFile, digest: str, text: str, settings: Settings, now:
         digest,
         0,
         text=text,
-        source_id=Path(item.path).name,
+        source_id=Path(display_path(item.path)).name,
         settings=settings,
         now=now,
         title=parsed.title,
@@ -200,12 +214,22 @@ def _from_text(item: InputFile, digest: str, text: str, settings: Settings, now:
     )
 
 
+def _source_id(record: Any) -> str | None:
+    if isinstance(record, dict):
+        raw = record.get("doc_id", record.get("id"))
+        return str(raw) if raw is not None else None
+    return None
+
+
 def read_input(item: InputFile, settings: Settings, *, now: datetime | None = None) -> IngestResult:
     """Read ``item``; never raises for bad content — problems become ``rejected`` entries."""
     now = now or datetime.now(timezone.utc)
     result = IngestResult()
+    shown = display_path(item.path)
     if item.format is None:
-        result.rejected.append(Rejected(item.path, None, "unsupported_format", Path(item.path).suffix or "no suffix"))
+        # Never opened, so never parsed: a feed.xml with entity bombs is as harmless as a .docx.
+        result.records_seen = 1
+        result.rejected.append(Rejected(shown, None, "unsupported_format", Path(shown).suffix or "no suffix"))
         return result
     try:
         data = _read_bytes(item, settings.max_input_bytes)
@@ -218,7 +242,7 @@ def read_input(item: InputFile, settings: Settings, *, now: datetime | None = No
             records = [(0, text)]
     except RecordRejected as err:
         result.records_seen = 1
-        result.rejected.append(Rejected(item.path, None, err.reason, err.detail))
+        result.rejected.append(Rejected(shown, None, err.reason, err.detail))
         return result
     digest = result.input_sha256 or ""
     for index, record in records:
@@ -233,11 +257,12 @@ def read_input(item: InputFile, settings: Settings, *, now: datetime | None = No
             else:
                 article = _from_text(item, digest, record, settings, now)
         except RecordRejected as err:
-            source_id = None
-            if isinstance(record, dict):
-                raw = record.get("doc_id", record.get("id"))
-                source_id = str(raw) if raw is not None else None
-            result.rejected.append(Rejected(item.path, index, err.reason, err.detail, source_id))
+            result.rejected.append(Rejected(shown, index, err.reason, err.detail, _source_id(record)))
+            continue
+        except Exception as err:  # noqa: BLE001
+            # A parser bug on one odd record must not sink the batch; it is recorded instead.
+            detail = f"{type(err).__name__}: {err}"[:500]
+            result.rejected.append(Rejected(shown, index, "reader_error", detail, _source_id(record)))
             continue
         result.articles.append(article)
     return result
