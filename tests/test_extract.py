@@ -260,3 +260,151 @@ def test_a_whole_wars_toll_is_context_not_an_event():
     result = extract_events(text, published=None, dates=[], places=[])
     assert [e.fatalities for e in result.events] == [7]
     assert all("thousands" not in text[c.start : c.end] for c in result.casualties)
+
+
+# --- Rule changes measured on the ACLED and GVDB dev sets (tiny invented sentences) ----------
+
+
+def _types(text):
+    return {e.event_type for e in _run(text).events}
+
+
+def test_heavy_weapons_fired_with_machine_guns_is_shelling():
+    # Mortars outrank the machine guns fired alongside them; only small arms make it a clash.
+    assert _types("Rebels fired 82mm mortars and heavy machine guns at army positions near the village.") == {"shelling"}
+
+
+def test_small_arms_with_heavy_weapons_is_armed_clash():
+    assert _types("Troops fired mortars, grenade launchers and small arms at rebel positions.") == {"armed_clash"}
+
+
+def test_exchange_of_artillery_is_armed_clash():
+    # Both sides firing is a fight between armed groups, whatever the weapon.
+    assert _types("Government forces and rebels exchanged artillery fire on the front line.") == {"armed_clash"}
+
+
+def test_infantry_fighting_vehicle_fire_is_shelling():
+    assert _types("Rebel forces fired IFVs at government positions near the town.") == {"shelling"}
+
+
+def test_projectile_count_does_not_add_an_event_beside_a_stronger_one():
+    # "observed 17 projectiles" summarises the same fire; it is weak, not a second event type.
+    text = "Troops fired grenade launchers and small arms at rebel positions. Monitors observed 17 projectiles near the town."
+    assert _types(text) == {"armed_clash"}
+
+
+def test_air_force_targeting_is_an_airstrike():
+    assert _types("The air force targeted a militia command room in the port city.") == {"airstrike"}
+
+
+def test_grenade_dropped_from_a_drone_is_an_airstrike():
+    assert _types("Rebels dropped a grenade from a drone on army positions.") == {"airstrike"}
+
+
+def test_drone_with_modifiers_targeting_is_an_airstrike():
+    assert _types("A Turkish armed drone operated by the army targeted a truck.") == {"airstrike"}
+
+
+def test_rocket_propelled_grenades_are_not_an_explosive_attack():
+    assert "explosive_attack" not in _types("The two sides exchanged fire and used rocket propelled grenades.")
+
+
+def test_grenades_used_in_a_gunfight_are_part_of_the_clash():
+    assert _types("Gunmen fought police with rifles and grenades near the bank.") == {"armed_clash"}
+
+
+def test_defused_explosive_device_is_not_an_attack():
+    assert _run("Police found and defused an improvised explosive device on a roadside.").events == []
+
+
+def test_beating_by_police_is_an_attack_on_civilians():
+    assert _types("Police officers beat up a journalist in the market.") == {"attack_on_civilians"}
+
+
+def test_body_found_is_an_attack_on_civilians():
+    assert _types("The body of a man with gunshot wounds was found in a field.") == {"attack_on_civilians"}
+
+
+def test_members_of_a_family_are_not_a_military_target():
+    # "members of" named the armed side; it also starts "members of a family".
+    assert _types("Armed men attacked members of a family at their home.") == {"attack_on_civilians"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Villagers clashed with each other over a land dispute.",
+        "Residents clashed with police, throwing stones at officers.",
+    ],
+)
+def test_communal_fights_with_stones_or_each_other_are_riots(text):
+    assert _run(text).events == []
+
+
+def test_victim_phrase_runs_to_its_last_noun():
+    # "civilian" alone is followed by "health worker", not by the verb.
+    (c,) = [c for c in _cas("One civilian health worker was killed in the attack.") if c.kind == "killed"]
+    assert (c.count_low, c.victim_group) == (1, "civilians")
+
+
+def test_age_after_a_count_is_not_a_toll():
+    # "40-year-old" was read as 40 dead: the age check never ran at an offset.
+    assert not [c for c in _cas("A boy was arrested in the shooting death of 40-year-old man.") if c.count_low == 40]
+
+
+def test_attackers_of_an_active_killing_are_not_victims():
+    cas = _cas("Unknown gunmen shot and killed a fighter near the town.")
+    assert [(c.kind, c.count_low, c.victim_group) for c in cas] == [("killed", 1, "fighters")]
+    assert cas[0].text == "a fighter"
+
+
+def test_including_after_injured_keeps_the_injured_kind():
+    cas = _cas("Five civilians were wounded, including two children.")
+    assert {(c.kind, c.count_low) for c in cas} == {("injured", 5), ("injured", 2)}
+    assert [c for c in cas if c.count_low == 2][0].rule.endswith("subset")
+
+
+# --- Prefix-indexed matching: a speed-up that must never change a match -----------------------
+
+_SAMPLES = [
+    "Warplanes carried out air strikes on Aleppo, killing 95 people and wounding 1,700.",
+    "Rebels fired 82mm mortars at the base; so far no one was hurt.",
+    "The US-led coalition said IS fighters, al-Qaida and Hezbollah were hit.",
+    "us and is are pronouns and verbs here, not actors.",
+    "FIRAT: Fırat kalkanı operasyonu ſtrikes İdlib ٣ killed.",
+    "",
+]
+
+
+@pytest.mark.parametrize("field", ["trigger_re", "negative_re"])
+def test_prefixed_event_patterns_match_like_the_plain_regex(field):
+    pattern = getattr(default_lexicon().events, field)
+    for s in _SAMPLES:
+        assert [(m.span(), m.lastgroup) for m in pattern.finditer(s)] == [
+            (m.span(), m.lastgroup) for m in pattern.regex.finditer(s)
+        ], s
+
+
+def _seen(m):
+    return m.span(), m.lastgroup, {k: v for k, v in m.groupdict().items() if v is not None}
+
+
+def test_prefixed_actor_and_count_patterns_match_like_the_plain_regex():
+    lex = default_lexicon()
+    for pattern in (lex.actors.actor_re, lex.casualties.count_re, lex.casualties.cue_re, lex.casualties.running_re):
+        for s in _SAMPLES:
+            # Split alternations keep only the matching alternative's groups: compare those.
+            assert [_seen(m) for m in pattern.finditer(s)] == [_seen(m) for m in pattern.regex.finditer(s)], s
+            assert bool(pattern.search(s)) == bool(pattern.regex.search(s))
+
+
+def test_literal_prefixes_read_alternations_classes_and_optional_parts():
+    import re
+
+    from pipeline.extract.lexicon import literal_prefixes
+
+    keys, anchored = literal_prefixes(re.compile(r"\b(?:kill(?:ed)?|[Mm]ortars?|a\s+few|\d+ dead)\b", re.I))
+    assert anchored and keys == {"kil", "mor", "a", "\x00"}
+    # A match that may start with any letter gives no prefixes: the plain regex runs instead.
+    assert literal_prefixes(re.compile(r"\b[A-Z]\w+ was killed")) is not None
+    assert literal_prefixes(re.compile(r"\w+ killed")) is None

@@ -16,8 +16,11 @@ from pipeline.models import Casualty
 
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
 _YEARISH = re.compile(r"^(?:19|20)\d\d$")
-_SKIP_AFTER = re.compile(r"^\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|miles?\b|metres|meters|%|per ?cent|a\.m|p\.m|am\b|pm\b|hours?\b|minutes?\b|days?\b|weeks?\b|months?\b|mm\b|kg\b|times\b|th\b|st\b|nd\b|rd\b|:)", re.I)
+_SKIP_AFTER = re.compile(r"\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|miles?\b|metres|meters|%|per ?cent|a\.m|p\.m|am\b|pm\b|hours?\b|minutes?\b|days?\b|weeks?\b|months?\b|mm\b|kg\b|times\b|th\b|st\b|nd\b|rd\b|:)", re.I)
 _AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*$")
+# An object right after the verb makes the count its subject, not its victim ("gunmen killed a man").
+_ACTIVE_OBJECT = re.compile(r"\s+(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|\d+|his|her|their|several|dozens|scores)\b", re.I)
+_AUXILIARY = re.compile(r"\b(?:were|was|are|is|been|being|got|have|has|had|be)\b", re.I)
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
 
 
@@ -91,12 +94,30 @@ def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | N
             i += 1
         vm = lex.victim_re.match(s, i)
         if vm:
-            return next(g[2:] for g, v in vm.groupdict().items() if v), vm.end()
+            return next(g[2:] for g, v in vm.groupdict().items() if v), _noun_phrase_end(s, vm.end(), lex)
         wm = lex.modifier_re.match(s, i)
         if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
             return None
         i = wm.end()
     return None
+
+
+def _noun_phrase_end(s: str, end: int, lex: CasualtyLexicon) -> int:
+    """Where a victim phrase really ends: "civilian health worker was killed" names its verb after
+    "worker", not after "civilian", so a later victim noun within two words extends the phrase."""
+    j = end
+    for _ in range(2):
+        while j < len(s) and s[j] in " \t":
+            j += 1
+        nm = lex.victim_re.match(s, j)
+        if nm:
+            end = j = nm.end()
+            continue
+        wm = lex.modifier_re.match(s, j)
+        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+            break
+        j = wm.end()
+    return end
 
 
 def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Casualty]:
@@ -137,6 +158,9 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Ca
         before = sentence[max(prev_end, m.start() - 60) : m.start()]
         kind, rule = _classify(after, before, group, sentence, m, lex)
         subset = False
+        if rule == "cas.before" and prev is not None and lex.subset_re.search(sentence[prev_end : m.start()]):
+            # "5 civilians were wounded, including two children": the subset shares its total's kind.
+            kind, rule = prev.kind, "cas.subset"
         if kind is None and prev is not None and victim is not None:
             gap = sentence[prev_end : m.start()]
             if lex.subset_re.search(gap) and len(gap) < 40:
@@ -183,6 +207,8 @@ def _classify(
         return "killed", "cas.summary"
     ka = lex.kill_after_re.match(after)
     ia = lex.injure_after_re.match(after)
+    if ka and _ACTIVE_OBJECT.match(after, ka.end()) and not _AUXILIARY.search(ka.group(0)):
+        return None, ""  # "gunmen shot and killed a fighter": the gunmen did the killing
     if ka:  # "was shot and killed" also starts like an injury; death wins
         return "killed", "cas.after"
     if ia:
