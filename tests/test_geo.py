@@ -289,3 +289,24 @@ def test_an_armed_groups_name_is_not_a_place(gaz):
 
 def test_a_sports_clubs_name_is_not_a_place(gaz):
     assert [m.text for m in places("A late goal sent Al-Nakheel past Najd United in Riyadh.", gaz)] == ["Riyadh"]
+
+
+def test_word_of_longer_arabic_name_is_not_a_foreign_namesake(gaz):
+    # "Bostan" in "Ghadir al Bostan" matched Boston only through an alternate spelling;
+    # the connector "al" must not hide that it is one word of a longer unknown name.
+    text = "Clashes took place on Ghadir al Bostan road in Quneitra."
+    assert not any(m.country_code == "US" for m in places(text, gaz))
+
+
+def test_run_across_a_full_stop_does_not_make_a_place_partial(gaz):
+    # "Idleb. Neither" is one capitalised run; the next sentence's word is no part of the name.
+    text = "Regime forces shelled villages in the southern countryside of Idleb. Neither injuries nor fatalities were reported."
+    idleb = [m for m in places(text, gaz) if m.text == "Idleb"]
+    assert idleb and idleb[0].country_code == "SY"
+
+
+def test_armed_group_names_its_country(gaz):
+    # Nothing else says Yemen: "Houthi" must tip "Al Jawf" away from the Saudi region.
+    text = "Houthi forces shelled positions in Al Jawf governorate."
+    jawf = [m for m in places(text, gaz) if m.text.startswith("Al Jawf")]
+    assert jawf and jawf[0].country_code == "YE"

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from pipeline.models import PlaceMention
 
 _COARSE = {"country", "region", "admin1"}
+# "Celaya, Guanajuato", "Kakomero (Rutshuru, Nord-Kivu)": two toponyms this close are a place and
+# its container, whatever the separator.
+_PAIR_GAP = 4  # ", ", " (", " of ", " in "
+# A container and its place lie within this many km; a place that agrees with a confirmed one
+# lies within _AGREE_KM of it.
+_NEAR_KM = 150.0
+_AGREE_KM = 50.0
+# A village read in another province than the one written after it ("Pisky, Donetsk") is a
+# namesake; big towns are left alone, as lists ("Kabul, Ghor, Laghman") look the same.
+_NAMESAKE_POP = 50000
 
 
 def resolved(places: list[PlaceMention], skip: list[tuple[int, int]]) -> list[PlaceMention]:
@@ -19,22 +30,98 @@ def _coarse(p: PlaceMention) -> bool:
     return (p.feature in _COARSE) or p.geo_precision == 3
 
 
+def _contains(outer: PlaceMention, inner: PlaceMention) -> bool:
+    """Whether ``outer`` can be the admin area or town that ``inner`` is said to lie in."""
+    if outer.country_code != inner.country_code:
+        return False
+    if outer.feature == "country":
+        return True
+    if inner.admin1 and inner.admin1 in (outer.admin1, outer.name):
+        return True
+    d = km_between(outer, inner)
+    return d is not None and d <= _NEAR_KM
+
+
+def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
+    """Indices of places confirmed by a container right after them, of those containers, and of
+    small towns whose reading lies outside the admin area written right after them."""
+    confirmed: set[int] = set()
+    containers: set[int] = set()
+    namesakes: set[int] = set()
+    for i in range(len(places) - 1):
+        p, q = places[i], places[i + 1]
+        if (
+            q.start - p.end <= _PAIR_GAP
+            and p.feature == "city"
+            and (p.population or 0) < _NAMESAKE_POP
+            and q.feature in ("admin1", "admin2")
+            and not _contains(q, p)
+        ):
+            namesakes.add(i)
+        j = i + 1
+        # Chains ("Kakomero (Rutshuru, Nord-Kivu)") confirm through every link.
+        while j < len(places) and places[j].start - places[j - 1].end <= _PAIR_GAP:
+            if _contains(places[j], places[i]):
+                confirmed.add(i)
+                containers.add(j)
+            j += 1
+    return confirmed, containers, namesakes
+
+
+def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[int]) -> list[bool]:
+    """Which places agree with the article's confirmed places, or failing those its main country.
+
+    Notes name a town with its province ("in Fortaleza, Ceara") and then a neighbourhood or
+    village the gazetteer only knows elsewhere ("Bom Jardim"); such a reading is far from the
+    confirmed town and must not win.
+    """
+    if confirmed:
+        sure = [places[i] for i in confirmed]
+        out = []
+        for i, p in enumerate(places):
+            near = i in confirmed or any(
+                q.country_code == p.country_code and (_coarse(p) or (km_between(p, q) or 1e9) <= _AGREE_KM) for q in sure
+            )
+            out.append(near and i not in namesakes)
+        return out
+    votes = Counter(p.country_code for p in places if p.country_code)
+    if len(votes) > 1:
+        (top, n), (_, n2) = votes.most_common(2)
+        if n > n2:
+            return [p.country_code == top and i not in namesakes for i, p in enumerate(places)]
+    return [i not in namesakes for i in range(len(places))]
+
+
 def choose_place(
     places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
 ) -> PlaceMention | None:
-    """A place in the event's sentence (the first fine one after the trigger wins), else the nearest earlier one."""
-    own = [p for p in places if sentence[0] <= p.start < sentence[1]]
+    """A place in the event's sentence (the first fine one after the trigger wins), else the nearest earlier one.
+
+    Readings that disagree with the article's other places lose to ones that agree, a place
+    written with its container ("Celaya, Guanajuato") beats one written bare, and the container
+    loses to the place it contains.
+    """
+    confirmed, containers, namesakes = _pairs(places)
+    ok = _plausible(places, confirmed, namesakes)
+    own = [i for i, p in enumerate(places) if sentence[0] <= p.start < sentence[1]]
     if own:
-        return min(own, key=lambda p: (_coarse(p), p.start < trigger, abs(p.start - trigger)))
-    earlier = [p for p in places if p.start < sentence[0]]
-    fine_para = [p for p in earlier if p.start >= paragraph_start and not _coarse(p)]
+
+        def rank(i: int) -> tuple:
+            p = places[i]
+            return (not ok[i], _coarse(p), i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
+
+        return places[min(own, key=rank)]
+    earlier = [i for i, p in enumerate(places) if p.start < sentence[0] and ok[i]] or [
+        i for i, p in enumerate(places) if p.start < sentence[0]
+    ]
+    fine_para = [i for i in earlier if places[i].start >= paragraph_start and not _coarse(places[i])]
     if fine_para:
-        return fine_para[-1]
-    fine = [p for p in earlier if not _coarse(p)]
+        return places[fine_para[-1]]
+    fine = [i for i in earlier if not _coarse(places[i])]
     if fine:
-        return fine[-1]
+        return places[fine[-1]]
     if earlier:
-        return earlier[-1]
+        return places[earlier[-1]]
     later = [p for p in places if p.start >= sentence[1]]
     return later[0] if later else None
 

@@ -24,6 +24,7 @@ class Lexicon:
     admin_words: dict[str, str]  # folded word -> admin1 | admin2 | city
     qualifiers_before: tuple[tuple[str, str], ...]  # (phrase, qualifier), longest phrase first
     qualifiers_after: tuple[tuple[str, str], ...]
+    focus_cues: tuple[tuple[str, str], ...] = ()  # (phrase as written, ISO country code), longest first
 
 
 def _read_lines(path: Path) -> frozenset[str]:
@@ -63,6 +64,11 @@ def read_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         raise ConfigError("qualifiers.json needs exactly 'before' and 'after'")
     before = tuple(sorted(((k.lower(), v) for k, v in quals["before"].items()), key=lambda kv: -len(kv[0])))
     after = tuple(sorted(((k.lower(), v) for k, v in quals["after"].items()), key=lambda kv: -len(kv[0])))
+    cues: list[tuple[str, str]] = []
+    for cc, phrases in _read_json(directory / "focus_cues.json").items():
+        if len(cc) != 2 or not isinstance(phrases, list) or not all(isinstance(x, str) and x for x in phrases):
+            raise ConfigError(f"focus_cues.json: bad entry {cc!r}")
+        cues += [(x, cc) for x in phrases]
     return Lexicon(
         stopwords=_read_lines(directory / "stopwords.txt"),
         person_titles=_read_lines(directory / "person_titles.txt"),
@@ -72,6 +78,7 @@ def read_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         admin_words=admin_words,
         qualifiers_before=before,
         qualifiers_after=after,
+        focus_cues=tuple(sorted(cues, key=lambda kv: -len(kv[0]))),
     )
 
 

@@ -239,7 +239,17 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 cands = [(e, kind) for e, kind in cands if kind == KIND_ABBREV or int(gaz.feat[e]) == COUNTRY]
                 m.candidates = cands
             # "Ramos Mejia", "Tell Abiad": a known word inside a longer unknown name is not that place.
-            if (i > 0 and _unknown(tkeys[i - 1], toks[i - 1], gaz, lex)) or (j + 1 < n and _unknown(tkeys[j + 1], toks[j + 1], gaz, lex)):
+            # Connectors are looked through: "Ghadir al Bostan", "Bir at Tutah" are one name.
+            # A run can cross a full stop ("Idleb. Neither"): the next sentence's word is no part of the name.
+            left = next((k for k in range(i - 1, -1, -1) if not toks[k].connector), None)
+            right = next((k for k in range(j + 1, n) if not toks[k].connector), None)
+            if left is not None and "." in text[toks[left].end : t.start]:
+                left = None
+            if right is not None and "." in text[toks[j].end : toks[right].start]:
+                right = None
+            if (left is not None and _unknown(tkeys[left], toks[left], gaz, lex)) or (
+                right is not None and _unknown(tkeys[right], toks[right], gaz, lex)
+            ):
                 m.flags.add("partial")
             if single and (key in lex.first_names or key in lex.surnames):
                 m.flags.add("first_name")

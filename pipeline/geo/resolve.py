@@ -143,6 +143,9 @@ def _accept(gaz: Gazetteer, m: RawMention, entry: int, kind: int, local: float, 
     feat = int(gaz.feat[entry])
     supported = m.in_dateline or m.level is not None or m.container is not None or "container" in m.flags or local >= 1.5
     if "abbrev_only" in m.flags:
+        if len(span) <= 2 and not span.isupper():
+            # "Al Firnaj (Tripoli)": a capitalised "Al" is an Arabic article, not "AL" or "Ala."
+            return False
         return "container" in m.flags or "." in span
     if span.replace(".", "").isupper() and len(span.replace(".", "")) <= 3 and not m.in_dateline:
         # "AM", "PM", "IS": short capitals are only trusted as country codes ("US", "UK").
@@ -161,6 +164,10 @@ def _accept(gaz: Gazetteer, m: RawMention, entry: int, kind: int, local: float, 
             return False
         if kind != KIND_PRIMARY and pop < 50000 and not supported:
             return False
+        if "partial" in m.flags and kind != KIND_PRIMARY and not supported:
+            # "Bostan" in "Ghadir al Bostan" is not Boston: a word of a longer unknown name
+            # matching only another spelling of a town is a coincidence.
+            return False
     return True
 
 
@@ -172,12 +179,19 @@ def resolve(
     *,
     dateline_countries: tuple[str, ...] = (),
     country_hint: str | None = None,
+    cue_countries: tuple[str, ...] = (),
 ) -> list[PlaceMention]:
-    """Turn recognised spans into PlaceMentions, resolved in the light of each other."""
+    """Turn recognised spans into PlaceMentions, resolved in the light of each other.
+
+    ``cue_countries`` come from the groups the text names ("Houthi forces"): they vote like a
+    place of that country, less than a dateline.
+    """
     ranked = [_top(gaz, m) for m in raw]
     countries, admin1s, own_votes = _focus(gaz, ranked, raw, country_hint)
     for cc in dateline_countries:
         countries[cc] += 3
+    for cc in cue_countries:
+        countries[cc] += 2
     top_country = countries.most_common(1)[0][0] if countries else None
     anchors = _anchors(gaz, ranked)
     doc_full_keys = {norm_key(text[m.start : m.end]) for m in raw if m.level is not None}
@@ -287,6 +301,22 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
     )
 
 
+_CUE_RES: dict[int, tuple[re.Pattern | None, dict[str, str]]] = {}
+
+
+def _cue_countries(text: str, lex: Lexicon) -> tuple[str, ...]:
+    """Countries named by the armed groups and monitors the text mentions (focus_cues.json)."""
+    got = _CUE_RES.get(id(lex))
+    if got is None:
+        table = dict(lex.focus_cues)
+        pat = re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p, _ in lex.focus_cues) + r")(?![\w-])") if table else None
+        got = _CUE_RES[id(lex)] = (pat, table)
+    pat, table = got
+    if pat is None:
+        return ()
+    return tuple(sorted({table[m.group(1)] for m in pat.finditer(text)}))
+
+
 def find_places(
     text: str,
     gazetteer: Gazetteer,
@@ -311,4 +341,7 @@ def find_places(
                 e = max(cands, key=lambda ek: (int(gazetteer.pop[ek[0]]), -ek[1]))[0]
                 dl_ccs.append(gazetteer.country(e))
     raw = recognize(text, gazetteer, lex, dateline_span=dateline_span)
-    return resolve(text, raw, gazetteer, lex, dateline_countries=tuple(dl_ccs), country_hint=country_hint)
+    return resolve(
+        text, raw, gazetteer, lex, dateline_countries=tuple(dl_ccs), country_hint=country_hint,
+        cue_countries=_cue_countries(text, lex),
+    )

@@ -1,0 +1,53 @@
+"""Choosing an event's place among the article's resolved mentions, on tiny literal mentions."""
+
+from __future__ import annotations
+
+from pipeline.extract.locate import choose_place
+from pipeline.models import PlaceMention
+
+
+def _city(text, start, lat, lon, cc, admin1, pop=1000):
+    return PlaceMention(start=start, end=start + len(text), text=text, name=text, feature="city", country_code=cc,
+                        admin1=admin1, latitude=lat, longitude=lon, geo_precision=1, population=pop)
+
+
+def _admin1(text, start, lat, lon, cc):
+    return PlaceMention(start=start, end=start + len(text), text=text, name=text, feature="admin1", country_code=cc,
+                        admin1=text, latitude=lat, longitude=lon, geo_precision=3)
+
+
+def test_container_loses_to_the_place_it_contains():
+    # "In Celaya, Guanajuato, a man was found dead": the state capital after the comma only
+    # says where Celaya is; it sits nearer the trigger but is not the event's place.
+    text = "In Celaya, Guanajuato, a man was found dead."
+    ps = [_city("Celaya", 3, 20.52, -100.81, "MX", "Guanajuato", 340000),
+          _city("Guanajuato", 11, 21.02, -101.26, "MX", "Guanajuato", 170000)]
+    assert choose_place(ps, (0, len(text)), text.index("found"), 0).text == "Celaya"
+
+
+def test_reading_far_from_a_confirmed_place_loses():
+    # "Bom Jardim" the neighbourhood is read as a town 220 km away; the confirmed "Fortaleza,
+    # Ceara" must win although the neighbourhood is nearer the trigger.
+    text = "In Fortaleza, Ceara, a man was shot dead in Bom Jardim neighborhood."
+    ps = [_city("Fortaleza", 3, -3.72, -38.54, "BR", "Ceara", 2400000),
+          _admin1("Ceara", 14, -5.0, -39.5, "BR"),
+          _city("Bom Jardim", 44, -5.52, -38.10, "BR", "Ceara", 5000)]
+    assert choose_place(ps, (0, len(text)), text.index("shot"), 0).text == "Fortaleza"
+
+
+def test_village_read_outside_its_written_province_yields_to_the_province():
+    # "near Pisky, Donetsk": the gazetteer's only Pisky lies in Poltava, 400 km off; the oblast
+    # written after it is the better guess.
+    text = "Rebels fired at positions near Pisky, Donetsk."
+    ps = [_city("Pisky", 31, 50.1, 32.9, "UA", "Poltava Oblast", 2000),
+          _admin1("Donetsk", 38, 48.0, 37.8, "UA")]
+    assert choose_place(ps, (0, len(text)), text.index("fired"), 0).text == "Donetsk"
+
+
+def test_country_outlier_loses_to_the_article_majority():
+    # "Korogo" read as Korhogo (Ivory Coast) among Congolese places.
+    text = "FARDC attacked Korogo, near Berunda (Mahagi, Ituri)."
+    ps = [_city("Korogo", 15, 9.45, -5.63, "CI", "Savanes", 280000),
+          _city("Mahagi", 37, 2.30, 30.99, "CD", "Ituri", 10000),
+          _admin1("Ituri", 45, 1.5, 29.5, "CD")]
+    assert choose_place(ps, (0, len(text)), text.index("attacked"), 0).text == "Mahagi"
