@@ -77,3 +77,9 @@ airflow: gazetteer airflow-db
 
 airflow-stop:
 	@AIRFLOW_HOME=$(CURDIR)/.airflow scripts/airflow_down.sh
+
+# Throughput, memory and competitor benchmarks (bench/README.md); hours with the 100k corpus.
+# BENCH_ARGS="--quick" for a smoke run, "--sizes 1000,10000 --runs 2" to limit, "--snapshot" to freeze the code.
+.PHONY: bench
+bench: gazetteer
+	$(PY) -m bench.run $(BENCH_ARGS)
