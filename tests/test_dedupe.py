@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.batch import run_batch
-from pipeline.dedupe import DuplicateIndex, Known, signature, similarity
+from pipeline.dedupe import DuplicateIndex, Known, same_names, signature, similarity
 from pipeline.settings import load_settings
 
 STORY = (
@@ -48,6 +48,40 @@ def test_index_finds_exact_and_near_matches_and_names_the_kept_article():
     assert near is not None and near.kind == "near" and near.kept.source_id == "wire-1"
     assert near.kept.batch == "older-batch"
     assert index.match("a3", signature(OTHER)) is None
+
+
+# Formulaic reports (as ACLED writes them) share almost every word and differ in the one place or date
+# that makes them different events.
+REPORT = ("On 9 May 2020, the NAF rebel forces fired heavy machine guns, grenade launchers and small arms "
+          "at the governmental positions near {place}, Donetsk.")
+
+
+def test_formulaic_reports_of_other_places_or_days_are_not_duplicates():
+    first = signature(REPORT.format(place="Starohnativka"))
+    other_place = signature(REPORT.format(place="Slavne"))
+    other_day = signature(REPORT.format(place="Starohnativka").replace("9 May", "10 May"))
+    assert similarity(first, other_place) >= 0.8  # the words alone would call it a copy
+    assert not same_names(first, other_place)
+    assert not same_names(first, other_day)
+    index = DuplicateIndex(0.8)
+    index.add(Known("r1", "acled-1", first))
+    assert index.match("r2", other_place) is None and index.match("r3", other_day) is None
+
+
+def test_a_copy_may_add_a_tagline_or_change_a_headline_name_but_not_a_number():
+    assert same_names(signature(STORY), signature(REPUBLISHED))  # "... the Kyiv bureau." appended
+    headline = "Kharkiv shelled: Syniehubov urges residents to shelter\n"
+    assert same_names(signature(STORY), signature(headline + STORY))
+    assert not same_names(signature(STORY), signature(STORY.replace("Saltivka", "Kholodna Hora")))
+    assert not same_names(signature(STORY), signature(STORY.replace("30 kilometres", "40 kilometres")))
+
+
+def test_signatures_stored_before_salient_tokens_compare_on_words_alone():
+    old = signature(STORY)[: 64 * 4]
+    assert same_names(old, signature(REPUBLISHED))
+    index = DuplicateIndex(0.8)
+    index.add(Known("a1", "wire-1", old, "older-batch"))
+    assert index.match("a2", signature(REPUBLISHED)) is not None
 
 
 def _write(folder: Path, records: list[dict]) -> Path:
@@ -120,3 +154,17 @@ def test_run_keeps_each_story_once_and_accounts_for_every_record(tmp_path, setti
     assert dups2["new-1"]["kept_batch"] == "day1" and dups2["new-1"]["kind"] == "near"
     assert run2["articles"] == 0
     _assert_every_record_in_one_place(run2, out, "day2")
+
+
+def test_evaluation_scores_each_copy_of_a_text_on_the_one_analysis(tmp_path, settings):
+    from pipeline.evaluate import evaluate_gold
+
+    gold = [{"doc_id": doc_id, "text": OTHER, "published_at": "2024-05-04T10:00:00+00:00",
+             "events": [{"event_type": "armed_clash", "date": "2024-05-03", "fatalities": 7}]}
+            for doc_id in ("note-1", "note-2")]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(g) for g in gold) + "\n", encoding="utf-8")
+    metrics = evaluate_gold(path, settings=settings)
+    assert metrics["run"]["articles"] == 1  # the second id is a duplicate of the first ...
+    clash = metrics["events"]["per_type"]["armed_clash"]
+    assert (clash["tp"], clash["fn"]) == (2, 0)  # ... and still scored, on the same events
