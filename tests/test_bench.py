@@ -1,0 +1,84 @@
+"""The benchmark's own logic (bench/): corpora are deterministic and never plain copies; targets are
+judged from the numbers, not asserted. The benchmark itself runs with `make bench`, not here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.corpora import Source, ensure_corpus, make_article, read_manifest
+from bench.report import format_markdown
+from bench.targets import check_targets
+
+SOURCES = [
+    Source(f"src-{i}", f"Title {i}", tuple(f"Sentence {j} of article {i}." for j in range(6))) for i in range(5)
+]
+
+
+def test_article_k_is_the_same_in_every_corpus_and_made_of_three_thirds():
+    a, again = make_article(7, SOURCES), make_article(7, SOURCES)
+    assert a == again and a["doc_id"] == "bench-000007"
+    assert len(a["labels"]["from"]) == 3
+    assert a["text"].startswith("Sentence 0 of")  # the first third of its first source: lead included
+    many = [make_article(k, SOURCES) for k in range(100)]
+    assert len({m["text"] for m in many}) > 50  # mixed from 5 sources: rarely the same three thirds
+    assert len({m["published_at"][-6:] for m in many}) > 3  # several UTC offsets
+
+
+def test_a_smaller_corpus_is_a_prefix_of_a_larger_one_and_a_complete_one_is_reused(tmp_path):
+    small = ensure_corpus(tmp_path / "a", 150, sources=SOURCES)
+    large = ensure_corpus(tmp_path / "b", 250, sources=SOURCES)
+    assert small["files"] == ["part-00000.jsonl", "part-00001.jsonl"] and len(large["files"]) == 3
+    first = (tmp_path / "a" / "150" / "part-00000.jsonl").read_text(encoding="utf-8")
+    assert first == (tmp_path / "b" / "250" / "part-00000.jsonl").read_text(encoding="utf-8")
+    ids = [json.loads(line)["doc_id"] for line in first.splitlines()]
+    assert len(ids) == len(set(ids)) == 100
+    # Reused, not rebuilt, while its recipe is unchanged; a half-built one (no manifest) is redone.
+    assert ensure_corpus(tmp_path / "a", 150, sources=[]) == small
+    (tmp_path / "a" / "150" / "manifest.json").unlink()
+    assert ensure_corpus(tmp_path / "a", 150, sources=SOURCES) == small
+    assert read_manifest(tmp_path / "a" / "150") == small
+
+
+def _results(analyse_rate: float, wall_100k: float, rss: float) -> dict:
+    def e2e(wall, cpu):
+        return {"1proc_1core": {"wall_s": wall, "cpu_s": cpu, "max_rss_mb": rss, "code": "x"},
+                "2proc_2cores": {"wall_s": wall / 2, "cpu_s": cpu, "max_rss_mb": rss, "code": "x"}}
+
+    return {
+        "sizes": {
+            "1000": {"stages": {"median": {"analyse": {"articles_per_s": analyse_rate, "articles_per_cpu_s": analyse_rate}}},
+                     "e2e": e2e(wall_100k / 50, wall_100k / 50)},
+            "100000": {"e2e": e2e(wall_100k * 2, wall_100k * 2)},  # one core: twice two processes' time
+        },
+        "competitors": {
+            "dates": {"speed_ratio": 12.0, "ours": {"value_accuracy": 0.9}, "search_dates": {"value_accuracy": 0.6}},
+            "toponyms": {"speed_ratio": 0.5, "ours": {"recall": 0.8, "precision": 0.8},
+                         "geotext": {"recall": 0.4, "precision": 0.7}},
+        },
+    }
+
+
+def test_targets_are_judged_from_the_numbers():
+    verdicts = {t["target"].split(" ")[0]: t["verdict"] for t in check_targets(_results(600, 250, 1500))}
+    assert verdicts["extract+dates+geocode"] == "pass"
+    assert verdicts["conflict-events"] == "pass"  # 100k in 250 s on two processes, 1.5 GB
+    assert verdicts["cost"] == "pass"
+    assert verdicts["dates"] == "pass"
+    assert verdicts["toponyms"] == "fail (faster)"
+    slow = _results(90, 900, 2600)
+    slow["sizes"]["100000"]["e2e"]["1proc_1core"]["cpu_s"] *= 1.5  # an article costs more in a big batch
+    verdicts = {t["target"].split(" ")[0]: t["verdict"] for t in check_targets(slow)}
+    assert verdicts["extract+dates+geocode"] == "fail" and verdicts["conflict-events"] == "fail"
+    assert verdicts["cost"] == "fail"
+
+
+def test_the_committed_results_still_read_and_render():
+    results = sorted((Path(__file__).resolve().parents[1] / "bench" / "results").glob("*.json"))
+    if not results:
+        pytest.skip("no bench/results/*.json committed yet")
+    doc = json.loads(results[-1].read_text(encoding="utf-8"))
+    assert len(check_targets(doc)) == 5
+    assert "|" in format_markdown(doc)
