@@ -51,3 +51,13 @@ def test_country_outlier_loses_to_the_article_majority():
           _city("Mahagi", 37, 2.30, 30.99, "CD", "Ituri", 10000),
           _admin1("Ituri", 45, 1.5, 29.5, "CD")]
     assert choose_place(ps, (0, len(text)), text.index("attacked"), 0).text == "Mahagi"
+
+
+def test_later_sentence_takes_the_town_not_the_state_written_after_it():
+    # "In Itaborai, Rio de Janeiro, police were shot at. A shoot-out broke out.": the second
+    # sentence's event has no place of its own; it is in Itaborai, not in the city of Rio.
+    text = "In Itaborai, Rio de Janeiro, police were shot at. A shoot-out broke out."
+    ps = [_city("Itaborai", 3, -22.74, -42.86, "BR", "Rio de Janeiro", 200000),
+          _city("Rio de Janeiro", 13, -22.91, -43.18, "BR", "Rio de Janeiro", 6000000)]
+    second = text.index("A shoot-out")
+    assert choose_place(ps, (second, len(text)), text.index("shoot-out"), 0).text == "Itaborai"

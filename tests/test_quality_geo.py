@@ -72,6 +72,43 @@ def test_acled_location_proxy_stays_above_floor(gaz):
         got = score_event_locations(docs, ms, float(km))
         assert got >= floor, f"acled proxy at {km} km {got:.4f} < floor {floor}"
 
+def _acled_event_distances(gaz) -> tuple[list[float], list[float]]:
+    """Distance from each typed ACLED note's gold point to the nearest emitted event of its type.
+
+    Per document through ``analyse_text``, as the pipeline runs it but without batch dedupe (which
+    would drop near-identical notes). Returns (over all typed notes, over notes where an event of
+    the gold type was emitted); a missing event or location is infinitely far.
+    """
+    from datetime import datetime
+
+    from pipeline.process import analyse_text
+
+    every, emitted = [], []
+    for d in load_gold("acled-notes-2020.jsonl"):
+        gold = (d.get("events") or [{}])[0]
+        loc = gold.get("location") or {}
+        if gold.get("event_type") is None or loc.get("lat") is None:
+            continue
+        pub = datetime.fromisoformat(d["published_at"]) if d.get("published_at") else None
+        evs = [e for e in analyse_text(d["text"], pub, gaz).extraction.events
+               if e.event_type == gold["event_type"] and e.modality not in ("hypothetical", "denied")]
+        ds = [great_circle_km(loc["lat"], loc["lon"], e.location.latitude, e.location.longitude)
+              for e in evs if e.location is not None and e.location.latitude is not None]
+        dist = min(ds, default=float("inf"))
+        every.append(dist)
+        if evs:
+            emitted.append(dist)
+    return every, emitted
+
+
+def test_acled_event_locations_stay_above_floor(gaz):
+    every, emitted = _acled_event_distances(gaz)
+    for name, ds in (("all", every), ("emitted", emitted)):
+        for km, floor in FLOORS["acled_events"][name].items():
+            got = sum(d <= float(km) for d in ds) / len(ds)
+            assert got >= floor, f"acled event location ({name}) at {km} km {got:.4f} < floor {floor}"
+
+
 def test_find_places_speed(gaz):
     docs = load_gold("lgl.jsonl")[:200]
     start = time.perf_counter()

@@ -11,6 +11,9 @@ _COARSE = {"country", "region", "admin1"}
 # "Celaya, Guanajuato", "Kakomero (Rutshuru, Nord-Kivu)": two toponyms this close are a place and
 # its container, whatever the separator.
 _PAIR_GAP = 4  # ", ", " (", " of ", " in "
+# The resolver marks a place whose container it checked ("Sharan area in Aleppo countryside"):
+# such a pair may lie further apart.
+_CHECKED_PAIR_GAP = 40
 # A container and its place lie within this many km; a place that agrees with a confirmed one
 # lies within _AGREE_KM of it.
 _NEAR_KM = 150.0
@@ -42,6 +45,11 @@ def _contains(outer: PlaceMention, inner: PlaceMention) -> bool:
     return d is not None and d <= _NEAR_KM
 
 
+def _adjacent(p: PlaceMention, q: PlaceMention) -> bool:
+    gap = q.start - p.end
+    return gap <= _PAIR_GAP or (gap <= _CHECKED_PAIR_GAP and p.rule.startswith("gazetteer:container"))
+
+
 def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
     """Indices of places confirmed by a container right after them, of those containers, and of
     small towns whose reading lies outside the admin area written right after them."""
@@ -51,7 +59,7 @@ def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
     for i in range(len(places) - 1):
         p, q = places[i], places[i + 1]
         if (
-            q.start - p.end <= _PAIR_GAP
+            _adjacent(p, q)
             and p.feature == "city"
             and (p.population or 0) < _NAMESAKE_POP
             and q.feature in ("admin1", "admin2")
@@ -60,7 +68,7 @@ def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
             namesakes.add(i)
         j = i + 1
         # Chains ("Kakomero (Rutshuru, Nord-Kivu)") confirm through every link.
-        while j < len(places) and places[j].start - places[j - 1].end <= _PAIR_GAP:
+        while j < len(places) and _adjacent(places[j - 1], places[j]):
             if _contains(places[j], places[i]):
                 confirmed.add(i)
                 containers.add(j)
@@ -114,6 +122,9 @@ def choose_place(
     earlier = [i for i, p in enumerate(places) if p.start < sentence[0] and ok[i]] or [
         i for i, p in enumerate(places) if p.start < sentence[0]
     ]
+    # "In Itaborai, Rio de Janeiro, police were shot at. A shoot-out broke out.": the later
+    # sentence's event is in Itaborai, not in the state written after it.
+    earlier = [i for i in earlier if i not in containers] or earlier
     fine_para = [i for i in earlier if places[i].start >= paragraph_start and not _coarse(places[i])]
     if fine_para:
         return places[fine_para[-1]]

