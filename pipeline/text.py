@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.regex_gate import GatedPattern, fold
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -85,7 +87,7 @@ def split_text(text: str) -> list[Sentence]:
 
 
 @lru_cache(maxsize=1)
-def _boilerplate_regex() -> re.Pattern[str]:
+def _boilerplate_regex() -> GatedPattern:
     path = RULES_DIR / "boilerplate.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -100,12 +102,41 @@ def _boilerplate_regex() -> re.Pattern[str]:
         except re.error as err:
             raise ConfigError(f"{path}: pattern {entry['id']!r} is not a valid regex: {err}") from err
         parts.append(f"(?:{entry['pattern']})")
-    return re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE | re.MULTILINE)
+    # Gated: most sentences hold none of the patterns' literal words, and the combined
+    # IGNORECASE alternation otherwise costs as much as the whole event search.
+    return GatedPattern(re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE | re.MULTILINE))
 
 
 def is_boilerplate(sentence: str) -> bool:
     """True when ``sentence`` is page furniture (comment policy, app promo, share buttons...)."""
     return _boilerplate_regex().search(sentence) is not None
+
+
+def furniture(text: str, sentences: list[Sentence]) -> tuple[set[int], set[int]]:
+    """Page furniture among ``split_text(text)``: (paragraphs whose first sentence is furniture,
+    indexes of furniture sentences).
+
+    Only sentences holding one of the patterns' literal words are searched; those words are
+    looked up once in the whole text, as they occur in few sentences of few articles.
+    """
+    rx = _boilerplate_regex()
+    low = fold(text)
+    if rx.needs is None or low is None:
+        maybe = range(len(sentences))
+    else:
+        starts = [s.start for s in sentences]
+        found: set[int] = set()
+        for word in rx.needs:
+            at = low.find(word)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                if i >= 0 and at + len(word) <= sentences[i].end:
+                    found.add(i)
+                at = low.find(word, at + 1)
+        maybe = sorted(found)
+    bad = {i for i in maybe if rx.regex.search(sentences[i].text)}
+    paras = {sentences[i].paragraph for i in bad if i == 0 or sentences[i - 1].paragraph != sentences[i].paragraph}
+    return paras, bad
 
 
 def boilerplate_paragraphs(text: str) -> set[int]:
@@ -114,9 +145,4 @@ def boilerplate_paragraphs(text: str) -> set[int]:
     A disclaimer paragraph continues with ordinary-looking sentences ("Try to avoid outside
     hyperlinks"), so judging sentence by sentence would let those through.
     """
-    out: set[int] = set()
-    for p, (ps, pe) in enumerate(split_paragraphs(text)):
-        first = split_sentences(text, ps, pe)
-        if first and is_boilerplate(text[first[0][0] : first[0][1]]):
-            out.add(p)
-    return out
+    return furniture(text, split_text(text))[0]

@@ -334,3 +334,22 @@ def test_the_previous_weekday_counts_from_the_previous_mention():
     # 14 September 2016 was a Wednesday; "the previous Friday" is the 9th, not the 23rd.
     found = resolve_dates("He spoke on Sept. 14 after arriving the previous Friday.", TUESDAY)
     assert [m.value for m in found] == ["2016-09-14", "2016-09-09"]
+
+
+def test_literal_gate_lookup_finds_what_the_gate_regex_finds():
+    # The gates are looked up with str.find for speed; mixed case ("eaRLier") must stay unmatched,
+    # "tonight" must win over "night" inside it, as in the regex.
+    from pipeline.dates.fast import PATTERNS, _gate_hits
+
+    text = "Later that night, LATER TONIGHT and tonight's afternoon; eaRLier, the Afternoon before."
+    for gate in (PATTERNS.gate_relative_day, PATTERNS.gate_ago, PATTERNS.gate_anaphoric, PATTERNS.gate_period):
+        assert _gate_hits(gate, text, text.lower()) == [m.span() for m in gate.finditer(text)]
+
+
+def test_digit_rules_still_find_dates_far_apart():
+    # The ISO, numeric and year rules now run only around their gates' cores.
+    from pipeline.dates import resolve_dates
+
+    text = "Filed 2016-09-27. " + "x " * 80 + "Seen 27/09/2016 and again in 2015."
+    values = [m.value for m in resolve_dates(text, None)]
+    assert values == ["2016-09-27", "2016-09-27", "2015"]

@@ -70,6 +70,9 @@ class DatePatterns:
     gate_ago: re.Pattern[str]
     gate_anaphoric: re.Pattern[str]
     gate_holiday: re.Pattern[str]
+    gate_iso: re.Pattern[str]
+    gate_numeric: re.Pattern[str]
+    gate_year: re.Pattern[str]
 
 
 def build_patterns(vocab: DateVocab) -> DatePatterns:
@@ -169,4 +172,10 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
         gate_ago=re.compile(_literals(["ago", "earlier", "later", "before", "after", "hence", "now"])),
         gate_anaphoric=re.compile(_literals(["day", "night", "evening", "morning", "afternoon", "before", "after", "later", "earlier"])),
         gate_holiday=re.compile(_names({n.split()[0] for n in [*vocab.fixed_holidays, *vocab.nth_weekday_holidays]})),
+        # The digit rules open with a lookbehind, which stops re from skipping ahead: it tries them
+        # at every character. Every match of a rule contains its gate's core, which starts with a
+        # literal re can skip to, and the windows around a core are wider than any match.
+        gate_iso=re.compile(r"-[01]\d-[0-3]\d"),
+        gate_numeric=re.compile(r"[/.\-]\d{1,2}[/.\-]\d\d"),
+        gate_year=re.compile(r"(?:1[6-9]|20)\d\d"),
     )

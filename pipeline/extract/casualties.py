@@ -21,6 +21,7 @@ _AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*$")
 # An object right after the verb makes the count its subject, not its victim ("gunmen killed a man").
 _ACTIVE_OBJECT = re.compile(r"\s+(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|\d+|his|her|their|several|dozens|scores)\b", re.I)
 _AUXILIARY = re.compile(r"\b(?:were|was|are|is|been|being|got|have|has|had|be)\b", re.I)
+_RELATIVE = re.compile(r"^\s*(?:,\s*)?(?:who|that|which)?\s*")
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
 
 
@@ -120,9 +121,10 @@ def _noun_phrase_end(s: str, end: int, lex: CasualtyLexicon) -> int:
     return end
 
 
-def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Casualty]:
-    """Every casualty count in ``sentence`` (offsets shifted by ``offset`` into the article)."""
-    if not lex.cue_re.search(sentence):
+def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: bool = False) -> list[Casualty]:
+    """Every casualty count in ``sentence`` (offsets shifted by ``offset`` into the article);
+    ``cued`` says the caller already found a casualty cue word in it."""
+    if not cued and not lex.cue_re.search(sentence):
         return []
     out: list[Casualty] = []
     blocked: list[tuple[int, int]] = []
@@ -134,7 +136,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Ca
         out.append(_casualty("killed", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
         if re.search(r"injur|wound|hurt|casualt", m.group(0), re.I):
             out.append(_casualty("injured", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
-    running = lex.running_re.search(sentence) is not None
+    running: bool | None = None  # looked up only once a count is found: most cue sentences have none
     prev: Casualty | None = None
     prev_end = 0
     for m in lex.count_re.finditer(sentence):
@@ -143,18 +145,19 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Ca
         raw = (m.group("num") or "").strip()
         if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):
             continue
-        if _AGE_APPOSITION.search(sentence, 0, m.start()) and sentence.startswith(",", m.end()):
+        if sentence.startswith(",", m.end()) and _AGE_APPOSITION.search(sentence, 0, m.start()):
             continue  # "Demarcus Spencer, 40, was killed": an age, not a toll
+        # Most matches are the article "a"/"an" before an ordinary noun: rule them out first.
+        is_article = raw.lower() in ("a", "an", "single", "lone", "both")
+        victim = _victim_after(sentence, m.end(), lex)
+        if is_article and victim is None:
+            continue
         count = _parse_count(m, lex)
         if count is None:
             continue
-        victim = _victim_after(sentence, m.end(), lex)
-        is_article = raw.lower() in ("a", "an", "single", "lone", "both")
-        if is_article and victim is None:
-            continue
         group, vend = victim if victim else ("unspecified", m.end())
         after = sentence[vend : vend + 80]
-        after = re.sub(r"^\s*(?:,\s*)?(?:who|that|which)?\s*", " ", after)
+        after = _RELATIVE.sub(" ", after)
         before = sentence[max(prev_end, m.start() - 60) : m.start()]
         kind, rule = _classify(after, before, group, sentence, m, lex)
         subset = False
@@ -174,6 +177,8 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon) -> list[Ca
             continue
         if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur)", before, re.I):
             continue
+        if running is None:
+            running = lex.running_re.search(sentence) is not None
         c = Casualty(
             kind=kind,
             count_low=count.low,

@@ -1,9 +1,10 @@
 """Sentence-level event detection and article-level assembly (linking, dating, merging).
 
-Flow: split into sentences -> drop page furniture -> cheap combined pre-filter -> per
-sentence, the strongest trigger makes at most one violent event and a ceasefire term at
-most one statement -> casualties attach to the event of their sentence (or the nearest one)
--> same-type events about the same day and place merge -> totals are computed.
+Flow: split into sentences -> drop page furniture -> keep sentences with a trigger, a
+ceasefire term or a casualty cue -> drop sports talk (rules/sports.json) -> per sentence, the
+strongest trigger makes at most one violent event and a ceasefire term at most one statement
+-> casualties attach to the event of their sentence (or the nearest one) -> same-type events
+about the same day and place merge -> totals are computed.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pipeline.extract.casualties import find_casualties, total
 from pipeline.extract.dating import choose_date, usable_mentions
 from pipeline.extract.lexicon import Lexicon, TriggerRule, default_lexicon
 from pipeline.extract.locate import choose_place, km_between, resolved
+from pipeline.extract.sports import is_sports_report, vetoed
 from pipeline.models import Casualty, DateMention, Event, Extraction, PlaceMention
-from pipeline.text import Sentence, boilerplate_paragraphs, is_boilerplate, split_paragraphs, split_text
+from pipeline.text import Sentence, furniture, split_paragraphs, split_text
 
 _MERGE_KM = 50.0
 _GROUND_BOMBING = re.compile(r"^(?:bombard|pounded)", re.I)
@@ -43,23 +45,30 @@ class _Draft:
     casualties: list[list[Casualty]] = field(default_factory=list)  # one list per sentence
 
 
-def find_hits(sentence: str, lex: Lexicon, *, protest: bool | None = None) -> list[Hit]:
+def find_hits(
+    sentence: str, lex: Lexicon, *, protest: bool | None = None, matches: list[re.Match[str]] | None = None
+) -> list[Hit]:
     """Event triggers in ``sentence`` that survive the negative and protest vetoes.
 
     ``protest`` says whether the sentence's paragraph is about a protest or riot (default:
-    look at the sentence alone).
+    look at the sentence alone); ``matches`` are the trigger matches when the caller has them.
     """
     ev = lex.events
+    if matches is None:
+        matches = list(ev.trigger_re.finditer(sentence))
+    if not matches:
+        return []  # the common case: no trigger, so no veto needs looking for
     negatives = [m.span() for m in ev.negative_re.finditer(sentence)]
-    if protest is None:
-        protest = ev.protest_re.search(sentence) is not None
     hits = []
-    for m in ev.trigger_re.finditer(sentence):
+    for m in matches:
         rule = ev.triggers[int((m.lastgroup or "t0")[1:])]
         if any(a < m.end() and m.start() < b for a, b in negatives):
             continue
-        if rule.protest_veto and protest:
-            continue
+        if rule.protest_veto:
+            if protest is None:
+                protest = ev.protest_re.search(sentence) is not None
+            if protest:
+                continue
         hits.append(Hit(rule, m.start(), m.end()))
     return hits
 
@@ -177,44 +186,68 @@ def extract_events(
 ) -> Extraction:
     """Every event and casualty count in ``text``, with evidence offsets and the rule that found it."""
     lex = lexicon or default_lexicon()
+    ev = lex.events
     sentences = split_text(text)
     para_spans = split_paragraphs(text)
-    skip_paras = boilerplate_paragraphs(text)
+    skip_paras, furniture_sentences = furniture(text, sentences)
     skip_spans = [para_spans[p] for p in skip_paras]
-    kept: list[tuple[int, Sentence]] = []
+    # The trigger, ceasefire and casualty-cue scans decide which sentences are worth reading;
+    # their results are kept so no sentence is scanned for them twice.
+    kept: list[tuple[int, Sentence, list[re.Match[str]], re.Match[str] | None, bool]] = []
     for i, s in enumerate(sentences):
-        if s.paragraph in skip_paras or is_boilerplate(s.text):
+        if s.paragraph in skip_paras or i in furniture_sentences:
             skip_spans.append((s.start, s.end))
             continue
-        if lex.prefilter_re.search(s.text):
-            kept.append((i, s))
+        triggers = list(ev.trigger_re.finditer(s.text))
+        cf = lex.ceasefire.terms_re.search(s.text)
+        cued = lex.casualties.cue_re.search(s.text) is not None
+        if triggers or cf or cued:
+            kept.append((i, s, triggers, cf, cued))
     mentions = usable_mentions(dates, published, skip_spans)
     place_list = resolved(places, skip_spans)
 
-    # Clashes and killings inside a protest or riot paragraph are riots, outside our six types.
-    protest_paras = {p for p, (a, b) in enumerate(para_spans) if lex.events.protest_re.search(text, a, b)}
-    per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty]]] = []
-    for i, s in kept:
+    # Clashes and killings inside a protest or riot paragraph are riots, outside our six types;
+    # a paragraph is only looked at when one of its triggers could be vetoed.
+    protest_paras: dict[int, bool] = {}
+
+    def in_protest(p: int) -> bool:
+        if p not in protest_paras:
+            a, b = para_spans[p]
+            gate = ev.protest_re
+            protest_paras[p] = gate.may_match(text[a:b]) and gate.regex.search(text, a, b) is not None
+        return protest_paras[p]
+
+    per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty], re.Match[str] | None]] = []
+    sports_article: bool | None = None
+    for i, s, triggers, cf, cued in kept:
         if lex.casualties.background_re.search(s.text):
             continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
-        hits = find_hits(s.text, lex, protest=s.paragraph in protest_paras)
-        per_sentence.append((i, s, hits, find_casualties(s.text, s.start, lex.casualties)))
+        vetoable = any(ev.triggers[int((m.lastgroup or "t0")[1:])].protest_veto for m in triggers)
+        hits = find_hits(s.text, lex, protest=in_protest(s.paragraph) if vetoable else False, matches=triggers)
+        cas = find_casualties(s.text, s.start, lex.casualties, cued=True) if cued else []
+        if hits or cas or cf:
+            # Match reports "shoot", "counter-attack" and are "killed by two decisions": sports talk
+            # yields nothing. Judged only where the sentence would yield something.
+            if sports_article is None:
+                sports_article = is_sports_report(text, lex.sports)
+            if vetoed(s.text, lex.sports, sports_article=sports_article):
+                continue
+        per_sentence.append((i, s, hits, cas, cf))
 
     # Articles name the weapon once; a later bare "bombing" takes the type of explicit ones.
     explicit = [
         (s.start + h.start, h.rule.event_type)
-        for _, s, hits, _ in per_sentence
+        for _, s, hits, _, _ in per_sentence
         for h in hits
         if h.rule.event_type in ("airstrike", "shelling", "explosive_attack")
     ]
-    strong_paras = {s.paragraph for _, s, hits, _ in per_sentence if any(not h.rule.weak for h in hits)}
+    strong_paras = {s.paragraph for _, s, hits, _, _ in per_sentence if any(not h.rule.weak for h in hits)}
 
     drafts: list[_Draft] = []
     orphans: list[tuple[int, int, list[Casualty]]] = []  # (sentence index, paragraph, casualties)
     all_casualties: list[Casualty] = []
-    for i, s, hits, cas in per_sentence:
+    for i, s, hits, cas, cf in per_sentence:
         all_casualties.extend(cas)
-        cf = lex.ceasefire.terms_re.search(s.text)
         # Actor lookup is the costliest regex; run it only where an event will need it.
         actors = find_actors(s.text, lex.actors) if (hits or cf) else []
         para_start = para_spans[s.paragraph][0]

@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.jsonfile import read_json_object
 from pipeline.errors import ConfigError
 from pipeline.models import EVENT_TYPES, QUALIFIERS, STANCES
+from pipeline.regex_gate import GatedPattern
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 _FLAGS = re.IGNORECASE
@@ -247,7 +248,7 @@ def _minimal(keys: frozenset[str]) -> list[str]:
 
 
 _VIEWS: dict[str, tuple[str, frozenset[str]] | None] = {}
-_WORDS = re.compile(r"\w+")
+_HEADS = re.compile(r"\b\w{1,3}")  # the first three letters of each word, cut by re
 
 
 def _view(text: str) -> tuple[str, frozenset[str]] | None:
@@ -259,9 +260,9 @@ def _view(text: str) -> tuple[str, frozenset[str]] | None:
     low = text.lower()
     view = None
     if len(low) == len(text):  # "İ" lower-cases to two characters: offsets would drift
-        if not low.isascii():
-            low = low.translate(_FOLD)
-        heads = {w[:3] for w in _WORDS.findall(low)}
+        if not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):
+            low = low.translate(_FOLD)  # slow: only when a foldable letter is there
+        heads = set(_HEADS.findall(low))
         firsts = {h[:1] for h in heads}
         heads.update([h[:2] for h in heads], firsts)
         if any(c.isdecimal() for c in firsts):
@@ -302,9 +303,10 @@ class PrefixedPattern:
         keys = _minimal(self._keys - {_DIGIT})
         if _DIGIT in self._keys:
             keys = _minimal(frozenset(keys) | frozenset("0123456789"))
-        # Each branch consumes one letter, so re can skip to a possible first letter in C and no
-        # candidate hides inside another; the lookbehind keeps word starts only.
-        self._finder = re.compile("(?:" + _first_letter_trie(keys) + r")(?<!\w.)", re.DOTALL)
+        # Each branch consumes one letter, so no candidate hides inside another; every key starts
+        # with a word character, so \b keeps word starts only, and testing it first is cheaper
+        # than trying the branches at every letter and looking behind afterwards.
+        self._finder = re.compile(r"\b(?:" + _first_letter_trie(keys) + ")", re.DOTALL)
         self._digits = re.compile(r"\b\d") if _DIGIT in self._keys else None
         if alternatives:
             self._alts = self._split(alternatives)
@@ -393,16 +395,6 @@ Matcher = re.Pattern[str] | PrefixedPattern
 
 
 @dataclass(frozen=True, slots=True)
-class AnyOf:
-    """A cheap pre-filter: does any of its patterns match somewhere in the text."""
-
-    parts: tuple[Matcher, ...]
-
-    def search(self, text: str) -> bool:
-        return any(p.search(text) for p in self.parts)
-
-
-@dataclass(frozen=True, slots=True)
 class TriggerRule:
     id: str
     event_type: str  # one of EVENT_TYPES or "@bombing" / "@attack"
@@ -417,7 +409,7 @@ class EventLexicon:
     triggers: tuple[TriggerRule, ...]
     trigger_re: Matcher  # one alternation; group name t<i> says which rule matched
     negative_re: Matcher
-    protest_re: re.Pattern[str]
+    protest_re: GatedPattern  # searched per paragraph: mostly ruled out by its literal words
     military_target_re: re.Pattern[str]
     civilian_target_re: re.Pattern[str]
     context_air_re: re.Pattern[str]
@@ -483,13 +475,26 @@ class ActorLexicon:
 
 
 @dataclass(frozen=True, slots=True)
+class SportsLexicon:
+    # One alternation per tier; group s<i> / w<i> names the cue, so a repeated cue counts once.
+    # Sports cues are gated (most sentences hold none of their words); violence cues are not, as
+    # a search for them mostly stops at the first hit.
+    strong_re: GatedPattern
+    weak_re: GatedPattern
+    violence_re: re.Pattern[str]
+    article_min_score: int
+    article_max_violence_cues: int
+    sentence_min_score: int
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     events: EventLexicon
     casualties: CasualtyLexicon
     ceasefire: CeasefireLexicon
     modality: ModalityLexicon
     actors: ActorLexicon
-    prefilter_re: AnyOf
+    sports: SportsLexicon
 
 
 def _read(name: str, rules_dir: Path) -> tuple[Path, dict[str, Any]]:
@@ -545,7 +550,7 @@ def _load_events(rules_dir: Path) -> EventLexicon:
         negative_re=PrefixedPattern(
             _compile(path, "negatives", neg), alternatives=[n["pattern"] for n in negatives]
         ),
-        protest_re=_compile(path, "protest_context", _field(path, data, "protest_context")),
+        protest_re=GatedPattern(_compile(path, "protest_context", _field(path, data, "protest_context"))),
         military_target_re=_compile(path, "military_targets", _field(path, data, "military_targets")),
         civilian_target_re=_compile(path, "civilian_targets", _field(path, data, "civilian_targets")),
         context_air_re=_compile(path, "context_air", _field(path, data, "context_air")),
@@ -686,14 +691,40 @@ def _load_actors(rules_dir: Path) -> ActorLexicon:
     return ActorLexicon(tuple(entries), PrefixedPattern(actor_re, alternatives=parts))
 
 
+def _cue_list(path: Path, data: dict[str, Any], key: str, tag: str) -> GatedPattern:
+    cues = _field(path, data, key)
+    if not isinstance(cues, list) or not cues:
+        raise ConfigError(f"{path}: entry {key!r} must be a non-empty list of regexes")
+    for i, cue in enumerate(cues):
+        _compile(path, f"{key}[{i}]", cue)
+    return GatedPattern(re.compile(r"\b(?:" + "|".join(f"(?P<{tag}{i}>{c})" for i, c in enumerate(cues)) + r")\b", _FLAGS))
+
+
+def _load_sports(rules_dir: Path) -> SportsLexicon:
+    path, data = _read("sports.json", rules_dir)
+    scores = {}
+    for key in ("article_min_score", "article_max_violence_cues", "sentence_min_score"):
+        value = _field(path, data, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if "max" in key else 1):
+            raise ConfigError(f"{path}: entry {key!r} must be a {'non-negative' if 'max' in key else 'positive'} integer, got {value!r}")
+        scores[key] = value
+    return SportsLexicon(
+        strong_re=_cue_list(path, data, "strong_cues", "s"),
+        weak_re=_cue_list(path, data, "weak_cues", "w"),
+        violence_re=_cue_list(path, data, "violence_cues", "v").regex,
+        **scores,
+    )
+
+
 def load_lexicon(rules_dir: Path | None = None) -> Lexicon:
     """Read and compile every extraction rule file in ``rules_dir`` (default: the packaged rules)."""
     rules_dir = rules_dir or RULES_DIR
     events = _load_events(rules_dir)
     casualties = _load_casualties(rules_dir)
     ceasefire = _load_ceasefire(rules_dir)
-    prefilter = AnyOf((events.trigger_re, ceasefire.terms_re, casualties.cue_re))
-    return Lexicon(events, casualties, ceasefire, _load_modality(rules_dir), _load_actors(rules_dir), prefilter)
+    return Lexicon(
+        events, casualties, ceasefire, _load_modality(rules_dir), _load_actors(rules_dir), _load_sports(rules_dir),
+    )
 
 
 @lru_cache(maxsize=1)
