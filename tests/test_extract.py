@@ -125,6 +125,7 @@ def test_clashes_are_armed_clash():
         "Ministers clashed over policy on Monday.",
         "The report was a bombshell for the government.",
         "She shot to fame in 2010.",
+        "Buyers had shelled out a record amount for units in the new project.",
     ],
 )
 def test_non_conflict_uses_yield_nothing(text):
