@@ -27,7 +27,9 @@ DEFAULT_GEOCODER = os.environ.get("CONFLICT_EVENTS_GEOCODER", "offline")
 TABLES = (
     "articles", "events", "casualties", "place_mentions", "date_mentions", "duplicates", "quarantine", "runs",
 )
-ASSETS = [Asset(f"file://{WAREHOUSE}/{name}", group="conflict_events") for name in TABLES]
+# The warehouse may be a URL (s3://bucket/prefix): then it names the Assets as it is.
+ASSETS = [Asset(f"{WAREHOUSE if '://' in WAREHOUSE else 'file://' + WAREHOUSE}/{name}", group="conflict_events")
+          for name in TABLES]
 # Partition names become folder names (pipeline.stages.check_batch_name has the same alphabet).
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _GLOB_CHARS = set("*?[")
@@ -153,14 +155,11 @@ def _settings_of(run_dir: str):
 
 
 def _published_run_id(out: str, batch: str) -> str | None:
-    from pathlib import Path
-
-    from pipeline.storage import partition_dir
+    from pipeline.settings import load_settings
     from pipeline.summary import read_partition
 
-    if not partition_dir(Path(out), "runs", batch).is_dir():
-        return None
-    rows = read_partition(Path(out), "runs", batch, ["run_id"])
+    # out is a folder or a URL (s3://...): read through pipeline, never as a local Path here.
+    rows = read_partition(out, "runs", batch, ["run_id"], storage_options=load_settings().storage_options)
     return rows[0]["run_id"] if rows else None
 
 
@@ -196,8 +195,10 @@ def _require(path: str, what: str) -> None:
             "being processed (YYYY-MM-DD).",
         ),
         "out": Param(
-            WAREHOUSE, type="string", minLength=1, title="Warehouse folder",
-            description="Where the Parquet tables are published (one folder per table, partitioned by batch).",
+            WAREHOUSE, type="string", minLength=1, title="Warehouse folder or URL",
+            description="Where the Parquet tables are published (one folder per table, partitioned by batch): "
+            "a folder, or an fsspec URL such as s3://bucket/prefix (work files then stay in a local staging "
+            "folder, CONFLICT_EVENTS_STAGING_DIR, which every worker must share).",
         ),
         "batch": Param(
             "", type="string", pattern=r"^[A-Za-z0-9_.{}-]*$", title="Partition (batch)",
@@ -351,9 +352,11 @@ def conflict_events_nightly():
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.report import write_report
+        from pipeline.settings import load_settings
         from pipeline.summary import format_summary, summarise_partition
 
         params = get_current_context()["params"]
+        options = load_settings().storage_options
         if runs is None:
             raise AirflowFailException("plan failed: no day was processed (see the plan task's log)")
         lines, failed = [], []
@@ -368,8 +371,9 @@ def conflict_events_nightly():
             else:
                 ok = _published_run_id(params["out"], run["batch"]) == run["run_id"]
                 if ok:
-                    page = write_report(Path(params["out"]), run["run_id"], run["batch"], None)
-                    lines.append(format_summary(summarise_partition(Path(params["out"]), run["batch"])))
+                    page = write_report(params["out"], run["run_id"], run["batch"], None, storage_options=options)
+                    lines.append(format_summary(summarise_partition(params["out"], run["batch"],
+                                                                    storage_options=options)))
                     lines.append(f"report: {page}")
                 else:
                     lines.append(f"{run['day']}: FAILED, batch={run['batch']} not published (see task logs)")

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 from pipeline import query, report
@@ -17,40 +16,29 @@ def _settings(args: argparse.Namespace):
     from pipeline.settings import load_settings
 
     settings = load_settings(Path(args.config) if getattr(args, "config", None) else None)
-    return settings.with_overrides(geocoder=getattr(args, "geocoder", None))
-
-
-class _Progress:
-    """One line of progress on stderr, rewritten in place on a terminal."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / done * (total - done) if done else 0.0
-        line = f"{what}: {done}/{total}  elapsed {elapsed:.1f}s  eta {eta:.1f}s"
-        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
-        if self.tty and done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    return settings.with_overrides(geocoder=getattr(args, "geocoder", None), staging_dir=getattr(args, "staging", None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.batch import run_batch
+    from pipeline.batch import default_workers, run_batch
+    from pipeline.progress import ProgressLine
     from pipeline.summary import format_summary, summarise_partition
 
     settings = _settings(args)
-    result = run_batch(
-        args.input, args.out, settings, batch=args.batch, run_id=args.run_id,
-        progress=None if args.quiet else _Progress(),
-    )
+    line = None if args.quiet else ProgressLine()
+    try:
+        result = run_batch(
+            args.input, args.out, settings, batch=args.batch, run_id=args.run_id,
+            workers=args.workers or default_workers(), progress=line,
+        )
+    finally:
+        if line is not None:
+            line.close()
     if not args.no_report:
         from pipeline.report import write_report
 
-        write_report(Path(args.out), result["run_id"], result["batch"], None)
-    print(format_summary(summarise_partition(Path(args.out), result["batch"])))
+        write_report(args.out, result["run_id"], result["batch"], None, storage_options=settings.storage_options)
+    print(format_summary(summarise_partition(args.out, result["batch"], storage_options=settings.storage_options)))
     return 0
 
 
@@ -63,12 +51,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from pipeline.summary import format_summary, summarise_partition
+    from pipeline.summary import format_summary, read_partition, summarise_partition
 
-    out = Path(args.out)
-    if not (out / "runs" / f"batch={args.batch}").is_dir():
+    out, options = args.out, _settings(args).storage_options  # out: a folder or a URL (s3://...)
+    if not read_partition(out, "runs", args.batch, ["run_id"], storage_options=options):
         raise PipelineError(f"no published batch {args.batch!r} under {out}")
-    print(format_summary(summarise_partition(out, args.batch)))
+    print(format_summary(summarise_partition(out, args.batch, storage_options=options)))
     return 0
 
 
@@ -91,6 +79,16 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conflict-events", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -98,12 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="ingest, extract, geocode, validate and write one batch")
     run.add_argument("--input", nargs="+", required=True, metavar="PATH", help="files or folders (recursive)")
-    run.add_argument("--out", required=True, metavar="DIR", help="warehouse folder")
+    run.add_argument("--out", required=True, metavar="DIR",
+                     help="warehouse folder, or an fsspec URL such as s3://bucket/prefix")
+    run.add_argument("--staging", metavar="DIR",
+                     help="local folder for the run's work files (default OUT/_staging, or the temp dir for a URL)")
     run.add_argument("--batch", help="partition to replace (default: derived from the input paths)")
     run.add_argument("--run-id", help="run id (default: a new one)")
     run.add_argument("--config", help="settings TOML file")
     run.add_argument("--geocoder", help="offline (default), nominatim, photon or another geopy service")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    run.add_argument("-j", "--workers", type=_positive_int, metavar="N",
+                     help="processes that ingest and analyse chunks (default: the usable CPUs; 1 = this one)")
     run.add_argument("--no-report", action="store_true", help="skip the HTML run report (OUT/_reports/<run_id>.html)")
     run.set_defaults(func=cmd_run)
 
@@ -115,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
 
     sm = sub.add_parser("summary", help="describe a published batch")
-    sm.add_argument("--out", required=True, metavar="DIR")
+    sm.add_argument("--out", required=True, metavar="DIR", help="warehouse folder or URL")
     sm.add_argument("--batch", required=True)
     sm.set_defaults(func=cmd_summary)
 

@@ -40,13 +40,37 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def partition_glob(out: Path, table: str) -> str:
+def partition_glob(out: Path | str, table: str) -> str:
     """Files of every published partition; ``batch=*`` skips the dot-folders of a publish in progress."""
-    return str(out / table / f"{PARTITION_COLUMN}=*" / "*.parquet")
+    from pipeline import fs as wfs
+
+    return wfs.join(out, table, f"{PARTITION_COLUMN}=*", "*.parquet")
 
 
-def has_partitions(out: Path, table: str) -> bool:
-    return any((out / table).glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+def has_partitions(out: Path | str, table: str, storage_options: dict | None = None) -> bool:
+    from pipeline import fs as wfs
+
+    if wfs.is_remote(out):
+        from pipeline.remote import Warehouse, partition_files, storage_errors
+
+        with storage_errors(str(out)):
+            return bool(partition_files(Warehouse(str(out), storage_options=storage_options), table))
+    return any((wfs.local_path(out) / table).glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+
+
+def _attach_remote(con: duckdb.DuckDBPyConnection, out: str, storage_options: dict | None) -> None:
+    """Let DuckDB read the warehouse's URLs through its fsspec filesystem (no DuckDB extension: none
+    may be downloaded at run time, so autoloading one, e.g. httpfs for s3://, is switched off)."""
+    from pipeline.remote import Warehouse, storage_errors
+
+    wh = Warehouse(out, storage_options=storage_options)
+    with storage_errors(out):
+        found = wh.exists(wh.root)
+    if not found:
+        raise PipelineError(f"no warehouse at {wh.url}: run `conflict-events run --out {wh.url} ...` first")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.register_filesystem(wh.fs)
 
 
 def _typed_empty_sql(con: duckdb.DuckDBPyConnection, empty: pa.Table) -> str:
@@ -91,21 +115,26 @@ def _analyst_view_sql() -> str:
     """
 
 
-def connect(out: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per warehouse table plus ``events_analyst``."""
+def connect(out: Path | str, *, storage_options: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per warehouse table plus ``events_analyst``; ``out`` is a
+    folder or an fsspec URL (``s3://bucket/prefix``), read through fsspec with ``storage_options``."""
     import duckdb
 
+    from pipeline import fs as wfs
     from pipeline.schemas import TABLES
 
-    out = Path(out)
-    if not out.is_dir():
+    remote = wfs.is_remote(out)
+    out = wfs.url(out) if remote else wfs.local_path(out)
+    if not remote and not out.is_dir():
         raise PipelineError(
             f"no warehouse at {out}: run `make demo` or `conflict-events run --out {out} ...` first"
         )
     con = duckdb.connect(":memory:")
+    if remote:
+        _attach_remote(con, out, storage_options)
     for table, schema in TABLES.items():
         typed_empty = _typed_empty_sql(con, schema.empty_table())
-        if has_partitions(out, table):
+        if has_partitions(out, table, storage_options):
             body = _table_view_sql(out, table, typed_empty)
         else:
             body = typed_empty
@@ -119,11 +148,11 @@ def connect(out: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_query(out: Path, sql: str) -> pa.Table | None:
+def run_query(out: Path | str, sql: str, *, storage_options: dict | None = None) -> pa.Table | None:
     """The result of ``sql`` over the warehouse as Arrow; None for a statement that returns no rows."""
     import duckdb
 
-    con = connect(out)
+    con = connect(out, storage_options=storage_options)
     try:
         relation = con.sql(sql)
         return None if relation is None else relation.to_arrow_table()
@@ -223,7 +252,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         sql = args.sql
     else:
         raise PipelineError("give the SQL as an argument or with --file FILE (- for stdin)")
-    result = run_query(Path(args.out), sql)
+    from pipeline.settings import load_settings
+
+    result = run_query(args.out, sql, storage_options=load_settings().storage_options)
     if result is None:
         return 0
     write_result(result, _format_for(args), Path(args.output) if args.output else None, args.max_rows)
@@ -241,7 +272,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("sql", nargs="?", help="the SQL (or use --file)")
     q.add_argument("--file", metavar="FILE", help="read the SQL from FILE (- for stdin)")
     q.add_argument("--out", default=str(DEFAULT_WAREHOUSE), metavar="DIR",
-                   help=f"warehouse folder (default {DEFAULT_WAREHOUSE})")
+                   help=f"warehouse folder or URL such as s3://bucket/prefix (default {DEFAULT_WAREHOUSE})")
     q.add_argument("--format", choices=FORMATS,
                    help="table (default), csv, json, or parquet (needs --output); default from --output's suffix")
     q.add_argument("--output", metavar="FILE", help="write the result here instead of printing it")

@@ -5,6 +5,7 @@ Built once at the edge (CLI, DAG task) and passed down; nothing deeper reads glo
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -30,6 +31,10 @@ class Settings:
     max_failed_row_share: float
     fail_on_no_articles: bool
     near_duplicate_threshold: float
+    # Local folder for a run's scratch work; "" = OUT/_staging, or the temp dir for a remote warehouse.
+    staging_dir: str
+    # fsspec options for a remote warehouse (e.g. {"endpoint_url": ...} for MinIO); JSON in the environment.
+    storage_options: dict
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied and type-checked (None values are ignored)."""
@@ -39,6 +44,11 @@ class Settings:
 
 def _coerce(name: str, kind: type, value: Any) -> Any:
     try:
+        if kind is dict:
+            value = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(value, dict):
+                raise TypeError(value)
+            return dict(value)
         if kind is bool and isinstance(value, str):
             if value.lower() in {"1", "true", "yes", "on"}:
                 return True
@@ -50,7 +60,7 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
         raise ConfigError(f"setting {name!r}: cannot read {value!r} as {kind.__name__}") from err
 
 
-_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "dict": dict}
 
 
 def _coerce_all(settings: Settings) -> Settings:

@@ -17,7 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline import fs as wfs
 from pipeline import storage
 from pipeline.dedupe import DuplicateIndex, Known
 from pipeline.errors import InputError, PipelineError
@@ -75,8 +77,8 @@ def new_run_id() -> str:
     return f"run-{_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def run_dir_for(out: Path, run_id: str) -> Path:
-    return out / "_staging" / run_id
+def run_dir_for(out: Path | str, run_id: str, staging_dir: str = "") -> Path:
+    return wfs.default_staging(out, staging_dir) / run_id  # always local: see fs.default_staging
 
 
 def load_plan(run_dir: str | Path) -> RunPlan:
@@ -94,15 +96,19 @@ def plan_run(
     *,
     batch: str | None = None,
     run_id: str | None = None,
+    min_chunks: int = 1,
 ) -> RunPlan:
-    """Discover the inputs and write the run plan; returns it. Raises InputError for missing paths."""
-    out = Path(out)
+    """Discover the inputs and write the run plan; returns it. Raises InputError for missing paths.
+
+    ``min_chunks`` splits the files finer than ``batch_size`` when there are enough of them, so that
+    a pool of workers has work for each (the chunking never changes what a run publishes)."""
+    out = wfs.url(out) if wfs.is_remote(out) else wfs.local_path(out)
     run_id = check_batch_name(run_id or new_run_id())
     batch = check_batch_name(batch or default_batch(paths))
     files = discover_inputs(paths)
-    size = settings.batch_size
+    size = max(1, min(settings.batch_size, -(-len(files) // max(1, min_chunks))))
     chunks = [list(range(i, min(i + size, len(files)))) for i in range(0, len(files), size)]
-    run_dir = run_dir_for(out, run_id)
+    run_dir = run_dir_for(out, run_id, settings.staging_dir)
     shutil.rmtree(run_dir, ignore_errors=True)  # a retried plan starts clean
     run_dir.mkdir(parents=True)
     plan = RunPlan(
@@ -219,10 +225,18 @@ def _concat(name: str, paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables) if tables else TABLES[name].empty_table()
 
 
-def _stored_articles(out: Path, batch: str) -> list[Known]:
+def _stored_articles(out: Path | str, batch: str, storage_options: dict | None = None) -> list[Known]:
     """Articles already published in other batches (this batch is about to be replaced)."""
     import pyarrow.parquet as pq
 
+    if wfs.is_remote(out):
+        from pipeline.remote import Warehouse, partition_files
+
+        wh = Warehouse(str(out), storage_options=storage_options)
+        return [Known(r["article_id"], r["source_id"], r["text_signature"] or b"", other)
+                for other, part in partition_files(wh, "articles") if other != batch
+                for r in wh.read_parquet(part, ["article_id", "source_id", "text_signature"]).to_pylist()]
+    out = Path(out)
     known = []
     folder = out / "articles"
     if not folder.is_dir():
@@ -240,12 +254,15 @@ def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
     """All chunks' staged tables, each story kept once: exact and near duplicates, within the run or
     of an article already in the warehouse, go to ``duplicates`` (with what was kept instead)."""
     folders = [_chunk_dir(plan, n) for n in range(plan.chunk_count)]
-    tables = {name: _concat(name, [f / f"{name}.parquet" for f in folders]) for name in ANALYSIS_TABLES}
-    articles = _concat("articles", [f / "articles.parquet" for f in folders]).to_pylist()
+    tables: dict[str, pa.Table] = {}
+    all_articles = _concat("articles", [f / "articles.parquet" for f in folders])
+    # The duplicate loop reads ids and signatures only: rows without the text (most of an article's
+    # bytes); the kept rows are taken from the Arrow table afterwards, by position.
+    articles = all_articles.drop_columns(["text"]).to_pylist()
     quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
     extract_notes = _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
     index = DuplicateIndex(settings.near_duplicate_threshold)
-    for known in _stored_articles(Path(plan.out), plan.batch):
+    for known in _stored_articles(plan.out, plan.batch, plan.settings.get("storage_options")):
         index.add(known)
     kept, duplicates = [], []
     now = _now()
@@ -280,15 +297,19 @@ def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
         if note["article_id"] in kept_ids and note["quarantine_id"] not in noted:
             noted.add(note["quarantine_id"])
             quarantine.append(note)
-    tables["articles"] = storage.to_table("articles", kept)
+    position = {id(row): i for i, row in enumerate(articles)}
+    tables["articles"] = all_articles.take(pa.array([position[id(row)] for row in kept], pa.int64()))
+    del all_articles, articles, position, kept, index
     tables["duplicates"] = storage.to_table("duplicates", duplicates)
     tables["quarantine"] = storage.to_table("quarantine", quarantine)
+    # Loaded only now, one at a time, once the duplicate index and the article rows are gone: at 60k
+    # articles the four tables and the index together were the peak of the whole run.
+    kept_array = pa.array(sorted(kept_ids), pa.string())
     for name in ANALYSIS_TABLES:
-        table = tables[name]
-        table = table.filter(pa.array([aid in kept_ids for aid in table.column("article_id").to_pylist()],
-                                      type=pa.bool_()))
+        table = _concat(name, [f / f"{name}.parquet" for f in folders])
+        table = table.filter(pc.is_in(table.column("article_id"), value_set=kept_array))
         tables[name] = _unique(table, name)
-    return tables
+    return {name: tables[name] for name in (*ANALYSIS_TABLES, "articles", "duplicates", "quarantine")}
 
 
 def _unique(table: pa.Table, name: str) -> pa.Table:
@@ -313,6 +334,8 @@ def validate_run(run_dir: str | Path, settings: Settings) -> dict:
     tables = merge_chunks(plan, settings)
     records_seen = sum(_chunk_inputs(plan, "records"))
     report_dir = Path(plan.out) / "_validation" / plan.run_id
+    if wfs.is_remote(plan.out):  # kept in the local staging folder; publish_run uploads it
+        report_dir = Path(plan.run_dir) / "_validation" / plan.run_id
     tables, outcome = validate_tables(
         tables, settings=settings, run_id=plan.run_id, report_dir=report_dir, records_seen=records_seen
     )
@@ -362,7 +385,8 @@ def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict
         "validation_path": outcome.get("report_dir"),
         "extractor_version": extractor_version(),
         "gazetteer_version": ",".join(sorted(gazetteers)) or None,
-        "settings_json": json.dumps(plan.settings, sort_keys=True),
+        "settings_json": json.dumps({**plan.settings, "storage_options": wfs.redact_options(
+            plan.settings.get("storage_options") or {})}, sort_keys=True),
     }
 
 
@@ -371,12 +395,16 @@ def publish_run(run_dir: str | Path, *, keep_staging: bool = False) -> dict:
     plan = load_plan(run_dir)
     staged = Path(plan.run_dir) / "validated"
     outcome = json.loads((staged / "validation.json").read_text(encoding="utf-8"))
-    out = Path(plan.out)
+    out = plan.out if wfs.is_remote(plan.out) else Path(plan.out)
+    options = plan.settings.get("storage_options") or {}
+    if wfs.is_remote(out) and outcome.get("report_dir"):  # validation results go beside the tables
+        outcome["report_dir"] = storage.upload_folder(out, outcome["report_dir"], "_validation", plan.run_id,
+                                                      storage_options=options)
     tables = {name: storage.read_parquet(name, staged / f"{name}.parquet") for name in TABLES if name != "runs"}
     run_row = _runs_row(plan, tables, outcome)
     tables["runs"] = storage.to_table("runs", [run_row])
-    with storage.partition_lock(out, plan.batch, plan.run_id):
-        storage.publish_partitions(out, plan.batch, tables, plan.run_id)
+    with storage.partition_lock(out, plan.batch, plan.run_id, storage_options=options):
+        storage.publish_partitions(out, plan.batch, tables, plan.run_id, storage_options=options)
     if not keep_staging:
         shutil.rmtree(plan.run_dir, ignore_errors=True)
     return {**run_row, "out": str(out), PARTITION_COLUMN: plan.batch}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import fs as wfs
 from pipeline.errors import PublishConflict, StorageError
 from pipeline.schemas import PARTITION_COLUMN, TABLES
 
@@ -100,12 +101,29 @@ def _swap_in(out: Path, name: str, batch: str, run_id: str) -> None:
     os.replace(staging, final)
 
 
-def replace_partition(out: Path, name: str, batch: str, table: pa.Table, run_id: str) -> Path:
+def _remote(out: str | Path, storage_options: dict | None):
+    from pipeline.remote import Warehouse
+
+    return Warehouse(str(out), storage_options=storage_options)
+
+
+def _crash(name: str) -> None:
+    crash_point(name)  # looked up at call time, so a test's replacement of crash_point applies
+
+
+def replace_partition(out: Path | str, name: str, batch: str, table: pa.Table, run_id: str, *,
+                      storage_options: dict | None = None) -> Path | str:
     """Make ``table`` the whole content of one partition, replacing what a previous run left there.
 
     An interrupted call leaves either the old partition or the new one, and at worst a dot-folder
     that the next publish clears. To replace several tables together, use ``publish_partitions``.
     """
+    if wfs.is_remote(out):
+        from pipeline import remote
+
+        with remote.storage_errors(str(out)):
+            return remote.replace_partition(_remote(out, storage_options), name, batch, table, run_id, _crash)
+    out = wfs.local_path(out)
     _stage_partition(out, name, batch, table, run_id)
     _swap_in(out, name, batch, run_id)
     shutil.rmtree(_retired_dir(out, name, batch, run_id), ignore_errors=True)
@@ -116,14 +134,22 @@ def _journal(out: Path, batch: str) -> Path:
     return out / "_locks" / f"{PARTITION_COLUMN}={batch}.publishing.json"
 
 
-def publish_partitions(out: Path, batch: str, tables: dict[str, pa.Table], run_id: str) -> None:
+def publish_partitions(out: Path | str, batch: str, tables: dict[str, pa.Table], run_id: str, *,
+                       storage_options: dict | None = None) -> None:
     """Replace one partition of every table in ``tables`` as a unit; call it under ``partition_lock``.
 
     Every new partition is written first; only then does a journal naming the run commit the
     publish, and the swaps follow. Killed before the journal exists, the run leaves the previous
     data whole; killed after, the next publish of the batch finishes the swaps (``recover_publish``),
     so no table is ever left from one run while another table is from the next.
+    On an object store (``out`` an fsspec URL) see ``pipeline.remote`` for what differs.
     """
+    if wfs.is_remote(out):
+        from pipeline import remote
+
+        with remote.storage_errors(str(out)):
+            return remote.publish_partitions(_remote(out, storage_options), batch, tables, run_id, _crash)
+    out = wfs.local_path(out)
     recover_publish(out, batch)
     for name, table in tables.items():
         _stage_partition(out, name, batch, table, run_id)
@@ -146,10 +172,16 @@ def _finish_publish(out: Path, batch: str, names: list[str], run_id: str) -> Non
     _journal(out, batch).unlink(missing_ok=True)
 
 
-def recover_publish(out: Path, batch: str) -> str | None:
+def recover_publish(out: Path | str, batch: str, *, storage_options: dict | None = None) -> str | None:
     """Finish a publish of ``batch`` that was killed after its commit point, then clear what any
     interrupted publish of it left behind. Call it under the partition lock. Returns the run id of a
     publish it finished, or None."""
+    if wfs.is_remote(out):
+        from pipeline import remote
+
+        with remote.storage_errors(str(out)):
+            return remote.recover_publish(_remote(out, storage_options), batch, _crash)
+    out = wfs.local_path(out)
     journal = _journal(out, batch)
     finished = None
     if journal.exists():
@@ -166,12 +198,18 @@ def recover_publish(out: Path, batch: str) -> str | None:
     return finished
 
 
-def clear_leftovers(out: Path, batch: str | None = None) -> None:
+def clear_leftovers(out: Path | str, batch: str | None = None, *, storage_options: dict | None = None) -> None:
     """Remove dot-folders that an interrupted publish left behind (of one batch, or of all).
 
     Only call it with ``batch=None`` when no run can be publishing: another batch's staged folders
     may belong to a publish in progress.
     """
+    if wfs.is_remote(out):
+        from pipeline import remote
+
+        with remote.storage_errors(str(out)):
+            return remote.clear_leftovers(_remote(out, storage_options), batch)
+    out = wfs.local_path(out)
     if batch is None:
         prefixes: tuple[str, ...] = (f".{PARTITION_COLUMN}=",)
     else:
@@ -184,11 +222,8 @@ def clear_leftovers(out: Path, batch: str | None = None) -> None:
                     shutil.rmtree(child, ignore_errors=True)
 
 
-def _lock_is_stale(lock: Path) -> bool:
-    try:
-        owner = json.loads(lock.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return True
+def lock_owner_is_gone(owner: dict) -> bool:
+    """Whether a lock's recorded owner is known to be dead: only a process of this host can be checked."""
     if owner.get("host") != socket.gethostname():
         return False  # another machine's lock: only its owner can tell
     try:
@@ -200,9 +235,27 @@ def _lock_is_stale(lock: Path) -> bool:
     return False
 
 
+def _lock_is_stale(lock: Path) -> bool:
+    try:
+        owner = json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return lock_owner_is_gone(owner)
+
+
 @contextmanager
-def partition_lock(out: Path, batch: str, run_id: str) -> Iterator[None]:
-    """Hold the publish lock of one partition; a second run on the same partition fails fast."""
+def partition_lock(out: Path | str, batch: str, run_id: str, *, storage_options: dict | None = None) -> Iterator[None]:
+    """Hold the publish lock of one partition; a second run on the same partition fails fast.
+
+    On an object store the lock is an object created with a conditional PUT (see ``pipeline.remote``).
+    """
+    if wfs.is_remote(out):
+        from pipeline import remote
+
+        with remote.storage_errors(str(out)), remote.partition_lock(_remote(out, storage_options), batch, run_id):
+            yield
+        return
+    out = wfs.local_path(out)
     lock_dir = out / "_locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
     lock = lock_dir / f"{PARTITION_COLUMN}={batch}.lock"
@@ -224,3 +277,15 @@ def partition_lock(out: Path, batch: str, run_id: str) -> Iterator[None]:
         yield
     finally:
         lock.unlink(missing_ok=True)
+
+
+def upload_folder(out: str, local: str | Path, *names: str, storage_options: dict | None = None) -> str:
+    """Copy a local folder to ``OUT/<names...>`` on a remote warehouse (replacing it); returns its URL."""
+    from pipeline.remote import storage_errors
+
+    with storage_errors(str(out)):
+        wh = _remote(out, storage_options)
+        target = wh.path(*names)
+        wh.remove(target)  # a retried publish uploads whole again, never on top of a half copy
+        wh.fs.put(str(local).rstrip("/") + "/", target, recursive=True)
+    return wfs.join(out, *names)

@@ -113,33 +113,38 @@ def _expectations(table: str) -> list:
 
 def _check_columns(name: str, table: pa.Table, articles: dict[str, tuple[int, date | None]]) -> dict[str, list]:
     """Cross-column and cross-table facts as booleans, one per row (True = fine)."""
-    rows = table.select([c for c in table.column_names if c not in _HEAVY or c == "text"]).to_pylist()
+    # Column by column, only the columns a check reads: rows as dicts cost ~1 kB each, which on a
+    # million place mentions was the largest part of a run's peak memory.
+    def col(column: str) -> list:
+        return table.column(column).to_pylist()
+
     checks: dict[str, list] = {}
     if name == "articles":
         limit = datetime.now(timezone.utc) + timedelta(days=1)
-        checks["check_published_not_future"] = [r["published_at"] is None or r["published_at"] <= limit for r in rows]
-        checks["check_published_after_1900"] = [
-            r["published_at"] is None or r["published_at"].date() >= _EARLIEST for r in rows
-        ]
+        published = col("published_at")
+        checks["check_published_not_future"] = [p is None or p <= limit for p in published]
+        checks["check_published_after_1900"] = [p is None or p.date() >= _EARLIEST for p in published]
         return checks
-    if "char_start" in table.column_names:
-        found = [articles.get(r["article_id"]) for r in rows]
+    names = table.column_names
+    found = [articles.get(aid) for aid in col("article_id")] if "char_start" in names or name == "events" else []
+    if "char_start" in names:
         checks["check_article_exists"] = [f is not None for f in found]
         checks["check_offsets_inside_article"] = [
-            f is not None and 0 <= r["char_start"] < r["char_end"] <= f[0] for r, f in zip(rows, found, strict=True)
+            f is not None and 0 <= start < end <= f[0]
+            for start, end, f in zip(col("char_start"), col("char_end"), found, strict=True)
         ]
-    if "latitude" in table.column_names:
+    if "latitude" in names:
         checks["check_lat_lon_both_or_neither"] = [
-            (r["latitude"] is None) == (r["longitude"] is None) for r in rows
+            (lat is None) == (lon is None) for lat, lon in zip(col("latitude"), col("longitude"), strict=True)
         ]
     if name == "events":
         # An event cannot postdate its report; one day of slack covers time zones.
-        pubs = [articles.get(r["article_id"], (0, None))[1] for r in rows]
+        dates = col("event_date")
+        pubs = [f[1] if f is not None else None for f in found]
         checks["check_date_not_after_publication"] = [
-            r["event_date"] is None or p is None or r["event_date"] <= p + timedelta(days=1)
-            for r, p in zip(rows, pubs, strict=True)
+            d is None or p is None or d <= p + timedelta(days=1) for d, p in zip(dates, pubs, strict=True)
         ]
-        checks["check_date_after_1900"] = [r["event_date"] is None or r["event_date"] >= _EARLIEST for r in rows]
+        checks["check_date_after_1900"] = [d is None or d >= _EARLIEST for d in dates]
     return checks
 
 
@@ -204,12 +209,16 @@ def validate_tables(
     shutil.rmtree(docs_dir, ignore_errors=True)  # a retried validation documents itself, not its first try
     _add_docs_site(context, docs_dir)
     source = context.data_sources.add_pandas("staged")
-    texts = tables["articles"].column("text").to_pylist()
+    import pyarrow.compute as pc
+
+    # Lengths in characters (code points, as len() counts), without turning every text into a str.
+    lengths = pc.utf8_length(tables["articles"].column("text")).to_pylist()
     pubs = tables["articles"].column("published_at").to_pylist()
     articles = {
-        aid: (len(text), pub.date() if pub else None)
-        for aid, text, pub in zip(tables["articles"].column("article_id").to_pylist(), texts, pubs, strict=True)
+        aid: (length, pub.date() if pub else None)
+        for aid, length, pub in zip(tables["articles"].column("article_id").to_pylist(), lengths, pubs, strict=True)
     }
+    del lengths, pubs
     report_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
     outcome: dict = {
@@ -226,10 +235,11 @@ def validate_tables(
     for name in order:
         table = kept[name]
         if name != "articles" and failed_articles:
-            mask = [aid not in failed_articles for aid in table.column("article_id").to_pylist()]
-            dropped = table.filter(pa.array([not m for m in mask]))
-            quarantined += _quarantine_rows(name, dropped.to_pylist(), "article_quarantined", run_id, now)
-            table = table.filter(pa.array(mask))
+            failed = pa.array(sorted(failed_articles), pa.string())
+            dropped_mask = pc.is_in(table.column("article_id"), value_set=failed)
+            quarantined += _quarantine_rows(name, table.filter(dropped_mask).to_pylist(), "article_quarantined",
+                                            run_id, now)
+            table = table.filter(pc.invert(dropped_mask))
         frame = table.drop_columns([c for c in table.column_names if c in _HEAVY]).to_pandas()
         for column, values in _check_columns(name, table, articles).items():
             frame[column] = values
@@ -252,24 +262,30 @@ def validate_tables(
             label = f"{config.type}({config.kwargs.get('column') or config.kwargs.get('column_A')})"
             for index in item.result.get("unexpected_index_list") or []:
                 bad.setdefault(int(index), []).append(label)
-        rows = table.to_pylist()
-        failing = [dict(rows[i], _reasons=reasons) for i, reasons in sorted(bad.items())]
+        row_count = table.num_rows
+        del frame  # GX is done with it; the next table's frame should not stack on this one
+        # Only the failing rows become dicts (for their quarantine records).
+        failing = [
+            dict(row, _reasons=reasons)
+            for row, reasons in zip(table.take(pa.array(sorted(bad), pa.int64())).to_pylist(),
+                                    [bad[i] for i in sorted(bad)], strict=True)
+        ]
         for row in failing:
             quarantined += _quarantine_rows(name, [row], ";".join(row.pop("_reasons")), run_id, now)
         if name == "articles":
             failed_articles = {row["article_id"] for row in failing}
-        share = len(bad) / len(rows) if rows else 0.0
+        share = len(bad) / row_count if row_count else 0.0
         (report_dir / f"{name}.json").write_text(json.dumps(result.to_json_dict(), indent=1, default=str))
         outcome["tables"][name] = {
-            "rows": len(rows),
+            "rows": row_count,
             "failed_rows": len(bad),
             "failed_share": round(share, 4),
             "expectations": len(result.results),
             "failed_expectations": sorted({f"{r.expectation_config.type}" for r in result.results if not r.success}),
         }
         if bad:
-            keep = [i for i in range(len(rows)) if i not in bad]
-            table = table.take(keep)
+            keep = [i for i in range(row_count) if i not in bad]
+            table = table.take(pa.array(keep, pa.int64()))
         kept[name] = table
     if quarantined:
         kept["quarantine"] = pa.concat_tables([kept["quarantine"], to_table("quarantine", quarantined)])

@@ -10,7 +10,6 @@ Runs are independent (each works on its own copy of the warehouse), so they go t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -25,13 +24,11 @@ import pytest
 
 from pipeline import storage
 from pipeline.schemas import TABLES
+from tests.published_rows import normalised
 
 pytestmark = pytest.mark.slow  # 2-6 minutes, by load: eleven runs, two at a time, each paying for importing GX
 
 BATCH = "daily"
-# Columns that name the run or the time it ran: everything else must come out identical.
-RUN_SPECIFIC = {"run_id", "ingested_at", "quarantined_at", "detected_at", "started_at", "finished_at",
-                "validation_path"}
 
 STORIES = {
     "aden.txt": "Fighting near Aden\n\nPublished: 5 April 2024\n\nHouthi fighters shelled positions of government "
@@ -88,20 +85,6 @@ def _published(out: Path) -> dict[str, list[dict]]:
         folder = storage.partition_dir(out, name, BATCH)
         tables[name] = pq.read_table(folder).to_pylist() if folder.exists() else []
     return tables
-
-
-def _normalised(tables: dict[str, list[dict]]) -> dict[str, list[str]]:
-    """Rows without run-specific columns, as sorted JSON: equal when two runs published the same."""
-    result = {}
-    for name, rows in tables.items():
-        clean = []
-        for row in rows:
-            row = {k: v for k, v in row.items() if k not in RUN_SPECIFIC}
-            if row.get("row_json"):
-                row["row_json"] = {k: v for k, v in json.loads(row["row_json"]).items() if k not in RUN_SPECIFIC}
-            clean.append(json.dumps(row, sort_keys=True, default=str))
-        result[name] = sorted(clean)
-    return result
 
 
 def _run_ids(tables: dict[str, list[dict]]) -> set[str]:
@@ -198,13 +181,13 @@ def test_killed_mid_publish_is_finished_whole_by_the_next_publish(warehouses, ki
     assert len(_run_ids(killed["after_kill"])) == 2
     # ... until the next publish of the batch finishes the swap: all from the killed run, whole.
     assert len(_run_ids(killed["recovered"])) == 1
-    assert _normalised(killed["recovered"]) == _normalised(_published(warehouses["reference"]))
+    assert normalised(killed["recovered"]) == normalised(_published(warehouses["reference"]))
 
 
 @pytest.mark.parametrize("label", [*CRASH_POINTS, "timed"])
 def test_rerun_after_a_kill_publishes_what_an_uninterrupted_run_does(warehouses, killed_runs, label):
     killed = killed_runs[label]
-    assert _normalised(killed["rerun"]) == _normalised(_published(warehouses["reference"]))
+    assert normalised(killed["rerun"]) == normalised(_published(warehouses["reference"]))
     assert len(_run_ids(killed["rerun"])) == 1
     _assert_clean(killed["out"])
 
@@ -213,10 +196,10 @@ def test_timed_kill_leaves_old_data_or_a_publish_to_finish(warehouses, killed_ru
     killed = killed_runs["timed"]
     if killed["code"] == 0:
         pytest.skip("the run finished before the timed kill; the hook points cover the rest")
-    reference, before = _normalised(_published(warehouses["reference"])), _published(warehouses["before"])
+    reference, before = normalised(_published(warehouses["reference"])), _published(warehouses["before"])
     if killed["journal"]:  # mid-publish
-        assert _normalised(killed["recovered"]) == reference
+        assert normalised(killed["recovered"]) == reference
     elif len(_run_ids(killed["after_kill"])) == 1 and killed["after_kill"] != before:  # after publishing
-        assert _normalised(killed["after_kill"]) == reference
+        assert normalised(killed["after_kill"]) == reference
     else:  # before the commit point
         assert killed["after_kill"] == before

@@ -14,21 +14,47 @@ DEFAULT_WAREHOUSE = Path("data/warehouse")
 REPORTS_DIR = "_reports"
 
 
-def default_destination(out: Path, run_id: str) -> Path:
+def default_destination(out: Path | str, run_id: str) -> Path:
     """``OUT/_reports/<run_id>.html``: beside the run's validation results, outside any table."""
     return Path(out) / REPORTS_DIR / f"{run_id}.html"
 
 
-def write_report(out: Path, run_id: str | None, batch: str | None, dest: Path | None) -> Path:
+def published_report(out: Path | str, run_id: str, *, storage_options: dict | None = None) -> str | None:
+    """Where the run's report is in the warehouse, if it was written there."""
+    from pipeline import fs as wfs
+
+    if wfs.is_remote(out):
+        from pipeline.remote import Warehouse, storage_errors
+
+        with storage_errors(str(out)):
+            wh = Warehouse(str(out), storage_options=storage_options)
+            found = wh.exists(wh.path(REPORTS_DIR, f"{run_id}.html"))
+        return wfs.join(out, REPORTS_DIR, f"{run_id}.html") if found else None
+    path = default_destination(wfs.local_path(out), run_id)
+    return str(path) if path.exists() else None
+
+
+def write_report(out: Path | str, run_id: str | None, batch: str | None, dest: Path | None, *,
+                 storage_options: dict | None = None) -> Path | str:
     """Write the report of ``run_id`` (or the latest run of ``batch``, or the latest run) to ``dest``.
 
-    Returns the path written. The file is replaced atomically, so a reader never sees half a page.
+    Returns the path written. The file is replaced atomically, so a reader never sees half a page
+    (on an object store: one PUT of the whole page).
     """
+    from pipeline import fs as wfs
     from pipeline.report.data import load_report_data
     from pipeline.report.html import render_report
 
-    data = load_report_data(Path(out), run_id, batch)
-    dest = Path(dest) if dest else default_destination(Path(out), data.run["run_id"])
+    data = load_report_data(out, run_id, batch, storage_options=storage_options)
+    if dest is None and wfs.is_remote(out):
+        from pipeline.remote import Warehouse, storage_errors
+
+        page = render_report(data).encode("utf-8")
+        with storage_errors(str(out)):  # one PUT: the page appears whole or not at all
+            wh = Warehouse(str(out), storage_options=storage_options)
+            wh.fs.pipe_file(wh.path(REPORTS_DIR, f"{data.run['run_id']}.html"), page)
+        return wfs.join(out, REPORTS_DIR, f"{data.run['run_id']}.html")
+    dest = Path(dest) if dest else default_destination(wfs.local_path(out), data.run["run_id"])
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
@@ -40,7 +66,10 @@ def write_report(out: Path, run_id: str | None, batch: str | None, dest: Path | 
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    path = write_report(Path(args.out), args.run, args.batch, Path(args.output) if args.output else None)
+    from pipeline.settings import load_settings
+
+    path = write_report(args.out, args.run, args.batch, Path(args.output) if args.output else None,
+                        storage_options=load_settings().storage_options)
     print(path)
     return 0
 
@@ -57,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--run", metavar="RUN_ID", help="the run (default: the latest)")
     r.add_argument("--batch", help="the latest run of this batch")
     r.add_argument("--out", default=str(DEFAULT_WAREHOUSE), metavar="DIR",
-                   help=f"warehouse folder (default {DEFAULT_WAREHOUSE})")
+                   help=f"warehouse folder or URL such as s3://bucket/prefix (default {DEFAULT_WAREHOUSE})")
     r.add_argument("--output", metavar="FILE.html",
                    help=f"where to write it (default DIR/{REPORTS_DIR}/<run_id>.html)")
     r.set_defaults(func=cmd_report)

@@ -62,6 +62,21 @@ def resolve_run(con: Any, run_id: str | None, batch: str | None) -> dict:
     return run
 
 
+def _remote_validation_summary(out: str, run: dict, storage_options: dict | None) -> tuple[dict | None, str | None]:
+    from pipeline import fs as wfs
+    from pipeline.remote import Warehouse
+
+    wh = Warehouse(out, storage_options=storage_options)
+    path = wh.path("_validation", run["run_id"], "summary.json")
+    shown = wfs.join(out, "_validation", run["run_id"], "summary.json")
+    try:
+        return json.loads(wh.fs.cat_file(path)), shown
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as err:
+        return {"unreadable": f"{type(err).__name__}: {err}"}, shown
+
+
 def _validation_summary(out: Path, run: dict) -> tuple[dict | None, str | None]:
     """``OUT/_validation/<run_id>/summary.json`` (or in the runs row's validation_path) when present."""
     candidates = [out / "_validation" / run["run_id"] / "summary.json"]
@@ -76,11 +91,13 @@ def _validation_summary(out: Path, run: dict) -> tuple[dict | None, str | None]:
     return None, None
 
 
-def load_report_data(out: Path, run_id: str | None = None, batch: str | None = None) -> ReportData:
+def load_report_data(out: Path | str, run_id: str | None = None, batch: str | None = None, *,
+                     storage_options: dict | None = None) -> ReportData:
     """Everything the report needs about one run, from the partition its run published."""
+    from pipeline import fs as wfs
     from pipeline.query import connect
 
-    con = connect(out)
+    con = connect(out, storage_options=storage_options)
     try:
         run = resolve_run(con, run_id, batch)
         key = [run["batch"], run["run_id"]]
@@ -94,7 +111,10 @@ def load_report_data(out: Path, run_id: str | None = None, batch: str | None = N
         places = _rows(con, f"SELECT name FROM place_mentions {where} AND name IS NOT NULL", key)
     finally:
         con.close()
-    summary, summary_path = _validation_summary(Path(out), run)
+    if wfs.is_remote(out):
+        summary, summary_path = _remote_validation_summary(wfs.url(out), run, storage_options)
+    else:
+        summary, summary_path = _validation_summary(wfs.local_path(out), run)
     return ReportData(
         run=run, events=events, casualties=casualties, quarantine=quarantine, duplicates=duplicates,
         place_mentions=dict(Counter(p["name"] for p in places).most_common()),
