@@ -250,28 +250,41 @@ def _stored_articles(out: Path | str, batch: str, storage_options: dict | None =
     return known
 
 
-def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
-    """All chunks' staged tables, each story kept once: exact and near duplicates, within the run or
-    of an article already in the warehouse, go to ``duplicates`` (with what was kept instead)."""
+# What the duplicate loop reads of an article: a few short columns, never the text (most of its bytes).
+_DEDUPE_COLUMNS = ["article_id", "source_id", "input_path", "record_index", "text_signature"]
+
+
+def _concat_columns(name: str, paths: list[Path], columns: list[str]) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    schema = TABLES[name]
+    tables = [pq.read_table(p, columns=columns, schema=schema) for p in paths if p.exists()]
+    if not tables:
+        return pa.schema([schema.field(c) for c in columns]).empty_table()
+    return pa.concat_tables(tables)
+
+
+def merge_chunks(plan: RunPlan, settings: Settings) -> Path:
+    """All chunks' staged tables, each story kept once, written to ``<run_dir>/merged/`` (returned):
+    exact and near duplicates, within the run or of an article already in the warehouse, go to
+    ``duplicates`` (with what was kept instead). Each table is written and freed before the next is
+    read, so at most one table's rows are in memory."""
     folders = [_chunk_dir(plan, n) for n in range(plan.chunk_count)]
-    tables: dict[str, pa.Table] = {}
-    all_articles = _concat("articles", [f / "articles.parquet" for f in folders])
-    # The duplicate loop reads ids and signatures only: rows without the text (most of an article's
-    # bytes); the kept rows are taken from the Arrow table afterwards, by position.
-    articles = all_articles.drop_columns(["text"]).to_pylist()
-    quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
-    extract_notes = _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist()
+    merged = Path(plan.run_dir) / "merged"
+    shutil.rmtree(merged, ignore_errors=True)  # a retried merge starts clean
+    articles = _concat_columns("articles", [f / "articles.parquet" for f in folders], _DEDUPE_COLUMNS).to_pylist()
     index = DuplicateIndex(settings.near_duplicate_threshold)
     for known in _stored_articles(plan.out, plan.batch, plan.settings.get("storage_options")):
         index.add(known)
-    kept, duplicates = [], []
+    kept: list[int] = []
+    duplicates = []
     now = _now()
-    for row in articles:
+    for position, row in enumerate(articles):
         sig = row["text_signature"] or b""
         match = index.match(row["article_id"], sig)
         if match is None:
             index.add(Known(row["article_id"], row["source_id"], sig))
-            kept.append(row)
+            kept.append(position)
             continue
         duplicates.append(
             {
@@ -289,27 +302,35 @@ def merge_chunks(plan: RunPlan, settings: Settings) -> dict[str, pa.Table]:
                 "run_id": plan.run_id,
             }
         )
+    kept_ids = {articles[i]["article_id"] for i in kept}
+    del articles, index
+    storage.write_parquet_atomic(storage.to_table("duplicates", duplicates), merged / "duplicates.parquet")
+    del duplicates
+    # The full rows (with the text) only now that the duplicate index is gone, taken by position.
+    table = _concat("articles", [f / "articles.parquet" for f in folders])
+    storage.write_parquet_atomic(table.take(pa.array(kept, pa.int64())), merged / "articles.parquet")
+    del table, kept
+    _merge_quarantine(folders, kept_ids, merged / "quarantine.parquet")
     # Derived rows of a duplicate belong to the kept copy (or repeat it exactly): keep each once.
-    # So do the extract stage's notes on an article (no events: extractor error, language).
-    kept_ids = {row["article_id"] for row in kept}
-    noted: set[str] = set()
-    for note in extract_notes:
-        if note["article_id"] in kept_ids and note["quarantine_id"] not in noted:
-            noted.add(note["quarantine_id"])
-            quarantine.append(note)
-    position = {id(row): i for i, row in enumerate(articles)}
-    tables["articles"] = all_articles.take(pa.array([position[id(row)] for row in kept], pa.int64()))
-    del all_articles, articles, position, kept, index
-    tables["duplicates"] = storage.to_table("duplicates", duplicates)
-    tables["quarantine"] = storage.to_table("quarantine", quarantine)
-    # Loaded only now, one at a time, once the duplicate index and the article rows are gone: at 60k
-    # articles the four tables and the index together were the peak of the whole run.
     kept_array = pa.array(sorted(kept_ids), pa.string())
     for name in ANALYSIS_TABLES:
         table = _concat(name, [f / f"{name}.parquet" for f in folders])
         table = table.filter(pc.is_in(table.column("article_id"), value_set=kept_array))
-        tables[name] = _unique(table, name)
-    return {name: tables[name] for name in (*ANALYSIS_TABLES, "articles", "duplicates", "quarantine")}
+        storage.write_parquet_atomic(_unique(table, name), merged / f"{name}.parquet")
+        del table
+    return merged
+
+
+def _merge_quarantine(folders: list[Path], kept_ids: set[str], path: Path) -> None:
+    """Ingest's quarantine, then the extract stage's notes on kept articles (no events: extractor
+    error, language): derived rows of a duplicate belong to the kept copy, so each is kept once."""
+    quarantine = _concat("quarantine", [f / "quarantine.parquet" for f in folders]).to_pylist()
+    noted: set[str] = set()
+    for note in _concat("quarantine", [f / "extract_quarantine.parquet" for f in folders]).to_pylist():
+        if note["article_id"] in kept_ids and note["quarantine_id"] not in noted:
+            noted.add(note["quarantine_id"])
+            quarantine.append(note)
+    storage.write_parquet_atomic(storage.to_table("quarantine", quarantine), path)
 
 
 def _unique(table: pa.Table, name: str) -> pa.Table:
@@ -328,20 +349,32 @@ def _unique(table: pa.Table, name: str) -> pa.Table:
 def validate_run(run_dir: str | Path, settings: Settings) -> dict:
     """Merge the chunks, run the Great Expectations suites, move failing rows to quarantine and
     stage the tables to publish. Raises ValidationFailed for batch-level failures."""
-    from pipeline.validate import validate_tables
+    from pipeline.errors import ValidationFailed
+    from pipeline.validate import validate_staged
 
     plan = load_plan(run_dir)
-    tables = merge_chunks(plan, settings)
+    merged = merge_chunks(plan, settings)
     records_seen = sum(_chunk_inputs(plan, "records"))
     report_dir = Path(plan.out) / "_validation" / plan.run_id
     if wfs.is_remote(plan.out):  # kept in the local staging folder; publish_run uploads it
         report_dir = Path(plan.run_dir) / "_validation" / plan.run_id
-    tables, outcome = validate_tables(
-        tables, settings=settings, run_id=plan.run_id, report_dir=report_dir, records_seen=records_seen
-    )
     staged = Path(plan.run_dir) / "validated"
-    for name, table in tables.items():
+    # Tables are staged as they pass, so a previous attempt's files (and its validation.json, which
+    # publish_run reads as "validated") must not survive into this one.
+    shutil.rmtree(staged, ignore_errors=True)
+
+    def store(name: str, table: pa.Table) -> None:
         storage.write_parquet_atomic(table, staged / f"{name}.parquet")
+
+    try:
+        outcome = validate_staged(
+            lambda name: storage.read_parquet(name, merged / f"{name}.parquet"), store,
+            settings=settings, run_id=plan.run_id, report_dir=report_dir, records_seen=records_seen,
+        )
+    except ValidationFailed:
+        shutil.rmtree(staged, ignore_errors=True)  # a failed batch leaves nothing that looks publishable
+        raise
+    shutil.rmtree(merged, ignore_errors=True)
     storage.crash_point("validate")
     (staged / "validation.json").write_text(json.dumps(outcome, indent=1, default=str), encoding="utf-8")
     return outcome
@@ -356,15 +389,34 @@ def _chunk_inputs(plan: RunPlan, key: str) -> list:
     return values
 
 
-def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict:
+def _staged_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
+
+
+def _staged_values(path: Path, column: str) -> list:
+    """The distinct values of one column of a staged table, read alone (not the whole table)."""
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        return []
+    return pc.unique(pq.read_table(path, columns=[column]).column(column)).to_pylist()
+
+
+def _runs_row(plan: RunPlan, staged: Path, outcome: dict) -> dict:
+    """The run's summary row, from the staged tables' metadata and the few columns it needs."""
     inputs = []
     for n in range(plan.chunk_count):
         path = _chunk_dir(plan, n) / "inputs.json"
         if path.exists():
             inputs += json.loads(path.read_text(encoding="utf-8"))
-    gazetteers = {v for v in tables["place_mentions"].column("gazetteer_version").to_pylist() if v}
+    rows = {name: _staged_rows(staged / f"{name}.parquet") for name in TABLES if name != "runs"}
+    gazetteers = {v for v in _staged_values(staged / "place_mentions.parquet", "gazetteer_version") if v}
     if not gazetteers:
-        gazetteers = {v for v in tables["events"].column("gazetteer_version").to_pylist() if v}
+        gazetteers = {v for v in _staged_values(staged / "events.parquet", "gazetteer_version") if v}
+    quarantine = storage.read_parquet("quarantine", staged / "quarantine.parquet")
+    records_quarantined = sum(bool(v) for v in quarantine.column("is_input_record").to_pylist())
     return {
         "run_id": plan.run_id,
         "batch": plan.batch,
@@ -373,14 +425,14 @@ def _runs_row(plan: RunPlan, tables: dict[str, pa.Table], outcome: dict) -> dict
         "inputs_json": json.dumps(inputs),
         "input_files": len(inputs),
         "records_seen": sum(i["records"] for i in inputs),
-        "articles": tables["articles"].num_rows,
-        "duplicates": tables["duplicates"].num_rows,
-        "quarantined": tables["quarantine"].num_rows,
-        "records_quarantined": sum(bool(v) for v in tables["quarantine"].column("is_input_record").to_pylist()),
-        "events": tables["events"].num_rows,
-        "casualties": tables["casualties"].num_rows,
-        "place_mentions": tables["place_mentions"].num_rows,
-        "date_mentions": tables["date_mentions"].num_rows,
+        "articles": rows["articles"],
+        "duplicates": rows["duplicates"],
+        "quarantined": rows["quarantine"],
+        "records_quarantined": records_quarantined,
+        "events": rows["events"],
+        "casualties": rows["casualties"],
+        "place_mentions": rows["place_mentions"],
+        "date_mentions": rows["date_mentions"],
         "validation_success": outcome.get("success"),
         "validation_path": outcome.get("report_dir"),
         "extractor_version": extractor_version(),
@@ -400,9 +452,12 @@ def publish_run(run_dir: str | Path, *, keep_staging: bool = False) -> dict:
     if wfs.is_remote(out) and outcome.get("report_dir"):  # validation results go beside the tables
         outcome["report_dir"] = storage.upload_folder(out, outcome["report_dir"], "_validation", plan.run_id,
                                                       storage_options=options)
-    tables = {name: storage.read_parquet(name, staged / f"{name}.parquet") for name in TABLES if name != "runs"}
-    run_row = _runs_row(plan, tables, outcome)
-    tables["runs"] = storage.to_table("runs", [run_row])
+    run_row = _runs_row(plan, staged, outcome)
+    # Read one at a time as the publish writes them: together they were the run's peak memory.
+    tables = storage.LazyTables(
+        {**{name: staged / f"{name}.parquet" for name in TABLES if name != "runs"},
+         "runs": storage.to_table("runs", [run_row])}
+    )
     with storage.partition_lock(out, plan.batch, plan.run_id, storage_options=options):
         storage.publish_partitions(out, plan.batch, tables, plan.run_id, storage_options=options)
     if not keep_staging:

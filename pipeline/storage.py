@@ -8,7 +8,7 @@ import shutil
 import signal
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +49,26 @@ def read_parquet(name: str, path: Path) -> pa.Table:
     if not path.exists():
         return TABLES[name].empty_table()
     return pq.read_table(path, schema=TABLES[name])
+
+
+class LazyTables(Mapping[str, pa.Table]):
+    """Tables by name, each either in memory or a staged Parquet file read only when asked for.
+
+    Publishing goes through the tables one after another; reading each as it is written keeps one
+    table in memory instead of all of them (on 100k articles, gigabytes)."""
+
+    def __init__(self, sources: dict[str, Path | pa.Table]) -> None:
+        self._sources = dict(sources)
+
+    def __getitem__(self, name: str) -> pa.Table:
+        source = self._sources[name]
+        return read_parquet(name, source) if isinstance(source, Path) else source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 def partition_dir(out: Path, name: str, batch: str) -> Path:
@@ -134,9 +154,10 @@ def _journal(out: Path, batch: str) -> Path:
     return out / "_locks" / f"{PARTITION_COLUMN}={batch}.publishing.json"
 
 
-def publish_partitions(out: Path | str, batch: str, tables: dict[str, pa.Table], run_id: str, *,
+def publish_partitions(out: Path | str, batch: str, tables: Mapping[str, pa.Table], run_id: str, *,
                        storage_options: dict | None = None) -> None:
     """Replace one partition of every table in ``tables`` as a unit; call it under ``partition_lock``.
+    ``tables`` may be a ``LazyTables``: each is then read from its file as its partition is written.
 
     Every new partition is written first; only then does a journal naming the run commit the
     publish, and the swaps follow. Killed before the journal exists, the run leaves the previous
@@ -151,8 +172,9 @@ def publish_partitions(out: Path | str, batch: str, tables: dict[str, pa.Table],
             return remote.publish_partitions(_remote(out, storage_options), batch, tables, run_id, _crash)
     out = wfs.local_path(out)
     recover_publish(out, batch)
-    for name, table in tables.items():
-        _stage_partition(out, name, batch, table, run_id)
+    for name in tables:
+        # No loop variable holds the table: with LazyTables it is freed as soon as it is written.
+        _stage_partition(out, name, batch, tables[name], run_id)
     crash_point("publish:staged")
     journal = _journal(out, batch)
     journal.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -201,6 +202,49 @@ def validate_tables(
     records_seen: int,
 ) -> tuple[dict[str, pa.Table], dict]:
     """Validate every table; returns the tables without failing rows (quarantine grown) and the outcome."""
+    kept = dict(tables)
+    outcome = validate_staged(kept.__getitem__, kept.__setitem__, settings=settings, run_id=run_id,
+                              report_dir=report_dir, records_seen=records_seen)
+    return kept, outcome
+
+
+def _columns_read(expectations: list) -> list[str]:
+    """The columns a suite reads, in order: the only ones GX needs in its frame."""
+    names: list[str] = []
+    for expectation in expectations:
+        for attr in ("column", "column_A", "column_B"):
+            value = getattr(expectation, attr, None)
+            if value and value not in names:
+                names.append(value)
+    return names
+
+
+def _article_facts(articles: pa.Table) -> dict[str, tuple[int, date | None]]:
+    """Length in characters and publication day of every article, for the cross-table checks."""
+    import pyarrow.compute as pc
+
+    # Lengths in characters (code points, as len() counts), without turning every text into a str.
+    lengths = pc.utf8_length(articles.column("text")).to_pylist()
+    pubs = articles.column("published_at").to_pylist()
+    return {
+        aid: (length, pub.date() if pub else None)
+        for aid, length, pub in zip(articles.column("article_id").to_pylist(), lengths, pubs, strict=True)
+    }
+
+
+def validate_staged(
+    load: Callable[[str], pa.Table],
+    store: Callable[[str, pa.Table], None],
+    *,
+    settings,
+    run_id: str,
+    report_dir: Path,
+    records_seen: int,
+) -> dict:
+    """``validate_tables`` one table at a time: ``load(name)`` gives a table, ``store(name, table)``
+    takes it back without its failing rows (quarantine last, grown). Only one table is held at once,
+    so a run's memory peaks at its largest table, not at all of them together. Returns the outcome;
+    raises ValidationFailed after storing, so a caller that stages to disk discards what it stored."""
     gx, context = _gx_context()
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -211,14 +255,7 @@ def validate_tables(
     source = context.data_sources.add_pandas("staged")
     import pyarrow.compute as pc
 
-    # Lengths in characters (code points, as len() counts), without turning every text into a str.
-    lengths = pc.utf8_length(tables["articles"].column("text")).to_pylist()
-    pubs = tables["articles"].column("published_at").to_pylist()
-    articles = {
-        aid: (length, pub.date() if pub else None)
-        for aid, length, pub in zip(tables["articles"].column("article_id").to_pylist(), lengths, pubs, strict=True)
-    }
-    del lengths, pubs
+    articles: dict[str, tuple[int, date | None]] = {}
     report_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
     outcome: dict = {
@@ -231,21 +268,27 @@ def validate_tables(
     quarantined: list[dict] = []
     failed_articles: set[str] = set()
     order = ["articles", "events", "casualties", "place_mentions", "date_mentions", "duplicates"]
-    kept = dict(tables)
+    kept_rows: dict[str, int] = {}
     for name in order:
-        table = kept[name]
+        table = load(name)
+        if name == "articles":
+            articles = _article_facts(table)
         if name != "articles" and failed_articles:
             failed = pa.array(sorted(failed_articles), pa.string())
             dropped_mask = pc.is_in(table.column("article_id"), value_set=failed)
             quarantined += _quarantine_rows(name, table.filter(dropped_mask).to_pylist(), "article_quarantined",
                                             run_id, now)
             table = table.filter(pc.invert(dropped_mask))
-        frame = table.drop_columns([c for c in table.column_names if c in _HEAVY]).to_pandas()
+        expectations = _expectations(name)
+        # Only the columns the suite reads: object-dtype copies of the others (ids, names, provenance)
+        # were most of a large table's frame, and GX never looks at them.
+        read = set(_columns_read(expectations))
+        frame = table.select([c for c in table.column_names if c in read and c not in _HEAVY]).to_pandas()
         for column, values in _check_columns(name, table, articles).items():
             frame[column] = values
         asset = source.add_dataframe_asset(name=name)
         definition = asset.add_batch_definition_whole_dataframe("run")
-        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite", expectations=_expectations(name)))
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite", expectations=expectations))
         # A ValidationDefinition (not batch.validate) so the result lands in the context's results
         # store, where the Data Docs builder finds it.
         validation = context.validation_definitions.add(
@@ -286,16 +329,21 @@ def validate_tables(
         if bad:
             keep = [i for i in range(row_count) if i not in bad]
             table = table.take(pa.array(keep, pa.int64()))
-        kept[name] = table
+        kept_rows[name] = table.num_rows
+        store(name, table)
+        del table, result  # freed before the next table is loaded, not after
+    quarantine = load("quarantine")
     if quarantined:
-        kept["quarantine"] = pa.concat_tables([kept["quarantine"], to_table("quarantine", quarantined)])
+        quarantine = pa.concat_tables([quarantine, to_table("quarantine", quarantined)])
+    store("quarantine", quarantine)
+    del quarantine
     problems = [
         f"{n}: {t['failed_rows']} of {t['rows']} rows failed ({', '.join(t['failed_expectations'])})"
         for n, t in outcome["tables"].items()
         if t["failed_share"] > settings.max_failed_row_share
     ]
     # A batch of nothing but re-published stories is fine; one where every record failed is not.
-    yielded = kept["articles"].num_rows + kept["duplicates"].num_rows
+    yielded = kept_rows["articles"] + kept_rows["duplicates"]
     if settings.fail_on_no_articles and records_seen > 0 and yielded == 0:
         problems.append(f"{records_seen} input records yielded no article: see the quarantine reasons")
     outcome["quarantined_rows"] = len(quarantined)
@@ -308,7 +356,7 @@ def validate_tables(
         raise ValidationFailed(
             f"validation failed for run {run_id}: " + "; ".join(problems) + f" (results in {report_dir})"
         )
-    return kept, outcome
+    return outcome
 
 
 def _quarantine_rows(table: str, rows: list[dict], reason: str, run_id: str, now: datetime) -> list[dict]:
@@ -334,4 +382,4 @@ def _quarantine_rows(table: str, rows: list[dict], reason: str, run_id: str, now
     ]
 
 
-__all__ = ["TABLES", "validate_tables"]
+__all__ = ["TABLES", "validate_staged", "validate_tables"]
