@@ -409,3 +409,61 @@ def test_literal_prefixes_read_alternations_classes_and_optional_parts():
     # A match that may start with any letter gives no prefixes: the plain regex runs instead.
     assert literal_prefixes(re.compile(r"\b[A-Z]\w+ was killed")) is not None
     assert literal_prefixes(re.compile(r"\w+ killed")) is None
+
+
+def test_opening_date_frames_the_sentence_over_a_side_clause_date():
+    # "who was detained on 2 June" dates the detention, not the beating the sentence reports.
+    text = "On 9 June 2016, a farmer who was detained on 2 June 2016 by the guards said that he was later tortured in a cell."
+    dates = [_dm("9 June 2016", text, "2016-06-09"), _dm("2 June 2016", text, "2016-06-02")]
+    (ev,) = _run(text, dates).events
+    assert str(ev.event_date) == "2016-06-09"
+
+
+def test_date_right_by_the_trigger_still_beats_the_frame():
+    # The frame is when it was reported; "on Saturday" sits on the attack itself.
+    text = "On 26 September 2016, officials said that on Saturday gunmen attacked the village."
+    dates = [_dm("26 September 2016", text, "2016-09-26"), _dm("Saturday", text, "2016-09-24")]
+    (ev,) = _run(text, dates).events
+    assert str(ev.event_date) == "2016-09-24"
+
+
+def test_governing_date_is_the_frame_not_a_relative_side_date():
+    # "the day before" dates the earlier murder; the fighting belongs to the opening date.
+    text = "On 12 March 2016, violence broke out after the murder of a trader the day before. Three people died in the fighting."
+    dates = [_dm("12 March 2016", text, "2016-03-12"), _dm("the day before", text, "2016-03-11")]
+    evs = _run(text, dates).events
+    fight = [e for e in evs if e.evidence.startswith("Three")] or evs
+    assert str(fight[-1].event_date) == "2016-03-12"
+
+
+def test_passive_target_before_the_verb_makes_a_clash():
+    # The police are the ones shot; nothing after the verb names a target.
+    (ev,) = _run("Two police officers on patrol were shot near the market.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_agent_after_by_is_not_the_target():
+    # "by soldiers" names the attackers; the man beaten is a civilian.
+    (ev,) = _run("A man was beaten by soldiers at a checkpoint.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_clash_amid_shelling_stays_a_clash():
+    (ev,) = _run("Rebels and troops clashed near the bridge amid heavy shelling.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_heavy_weapons_fired_at_an_area_is_shelling():
+    (ev,) = _run("Government forces fired heavy and medium weapons at the eastern districts.").events
+    assert ev.event_type == "shelling"
+
+
+def test_thwarted_attack_is_a_clash():
+    (ev,) = _run("Army units thwarted an attack by rebels on the northern front.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_off_duty_officer_attacked_is_an_attack_on_civilians():
+    # Off duty, security staff count as civilians, whoever the attackers are.
+    (ev,) = _run("Gunmen shot and killed an off-duty police officer outside his home.").events
+    assert ev.event_type == "attack_on_civilians"

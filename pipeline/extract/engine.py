@@ -24,6 +24,12 @@ from pipeline.text import Sentence, furniture, split_paragraphs, split_text
 
 _MERGE_KM = 50.0
 _GROUND_BOMBING = re.compile(r"^(?:bombard|pounded)", re.I)
+# "was shot", "were attacked", "had been ambushed": the verb's subject is its target.
+_PASSIVE = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?\w+\W*$", re.I)
+_PASSIVE_LOOKBACK = 100
+_PASSIVE_VERB = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?(?:\w+ed|shot|hit|beaten|stabbed|slain)\b", re.I)
+_AGENT_BY = re.compile(r"\bby\b", re.I)
+_AGENT = re.compile(r"\b(?:by|during)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +98,43 @@ def resolve_type(hit: Hit, sentence: str, casualties: list[Casualty], context_ty
         # "forces bombed the bases" is almost always from the air; "a bombing" is usually a planted bomb.
         return "airstrike" if word == "bombed" else "explosive_attack"
     if etype == "@attack":
-        groups = {c.victim_group for c in casualties if c.count_low}
+        if ev.civilian_status_re.search(sentence):
+            return "attack_on_civilians"  # security staff off duty or retired are hit as civilians
+        groups = {c.victim_group for c in casualties if c.count_low} - {"unspecified"}
         if groups and groups <= {"soldiers", "police", "fighters"}:
             return "armed_clash"
         if groups & {"civilians", "children", "women"}:
             return "attack_on_civilians"
-        after = sentence[hit.end : hit.end + 70]
+        passive = _passive_target(sentence, hit, ev.military_target_re, ev.civilian_target_re)
+        if passive is not None:
+            return "armed_clash" if passive == "military" else "attack_on_civilians"
+        # "was beaten by police officers", "killed during a police raid": who follows is the attacker.
+        after = _AGENT.split(sentence[hit.end : hit.end + 70], maxsplit=1)[0]
         mil = ev.military_target_re.search(after)
         civ = ev.civilian_target_re.search(after)
         if mil and (not civ or mil.start() < civ.start()):
             return "armed_clash"
         return "attack_on_civilians"
     return etype
+
+
+def _passive_target(sentence: str, hit: Hit, military: re.Pattern[str], civilian: re.Pattern[str]) -> str | None:
+    """Who was hit in a passive clause ("police officers were shot by ..."): the target stands
+    before the verb, so the look-ahead for it finds only the attackers or nothing."""
+    head = sentence[max(0, hit.start - _PASSIVE_LOOKBACK) : hit.end]
+    passive = _PASSIVE.search(head)
+    if passive is None:
+        # The hit may be the attackers in the agent phrase: "police were shot ... by armed men".
+        verbs = list(_PASSIVE_VERB.finditer(head))
+        if not verbs or not _AGENT_BY.search(head, verbs[-1].end()):
+            return None
+        passive = verbs[-1]
+    subject = head[: passive.start()]
+    last_mil = max((m.end() for m in military.finditer(subject)), default=-1)
+    last_civ = max((m.end() for m in civilian.finditer(subject)), default=-1)
+    if last_mil < 0 and last_civ < 0:
+        return None
+    return "military" if last_mil > last_civ else "civilian"
 
 
 def _modality(sentence: str, trigger: int, lex: Lexicon, actors: list) -> tuple[str, str | None]:
@@ -264,7 +295,7 @@ def extract_events(
             )
             modality, claimed_by = _modality(s.text, best.start, lex, actors)
             a1, a2 = attackers(s.text, best.start, actors)
-            dc = choose_date(mentions, (s.start, s.end), pos, para_start, published)
+            dc = choose_date(mentions, (s.start, s.end), pos, para_start, published, text)
             ev = Event(
                 event_type=etype, start=pos, end=s.start + best.end, evidence=s.text, rule=best.rule.id,
                 sub_event_type=sub, event_date=dc.day, event_date_end=dc.day_end, date_precision=dc.precision,
@@ -276,7 +307,7 @@ def extract_events(
             drafts.append(_Draft(ev, i, s.paragraph, best.rule.weak, best.rule.priority, [cas]))
             made = True
         if cf:
-            drafts.append(_ceasefire_draft(s, i, cf, actors, lex, mentions, place_list, para_start, published))
+            drafts.append(_ceasefire_draft(s, i, cf, actors, lex, mentions, place_list, para_start, published, text))
         if not made and cas:
             orphans.append((i, s.paragraph, cas))
 
@@ -334,14 +365,14 @@ def _close_enough(host: _Draft, d: _Draft) -> bool:
 
 def _ceasefire_draft(
     s: Sentence, i: int, cf: re.Match[str], actors: list, lex: Lexicon, mentions: list[DateMention],
-    place_list: list[PlaceMention], para_start: int, published: date | None,
+    place_list: list[PlaceMention], para_start: int, published: date | None, text: str,
 ) -> _Draft:
     stance, rid = _ceasefire_stance(s.text, lex)
     who, span = speaker(s.text, actors)
     accused = lex.ceasefire.accused_re.search(s.text)
     actor2 = accused.group(0)[:1].upper() + accused.group(0)[1:] if accused else None
     pos = s.start + cf.start()
-    dc = choose_date(mentions, (s.start, s.end), pos, para_start, published)
+    dc = choose_date(mentions, (s.start, s.end), pos, para_start, published, text)
     place = None
     if span is not None:
         place = next((p for p in place_list if s.start + span[0] <= p.start < s.start + span[1]), None)

@@ -412,6 +412,7 @@ class EventLexicon:
     protest_re: GatedPattern  # searched per paragraph: mostly ruled out by its literal words
     military_target_re: re.Pattern[str]
     civilian_target_re: re.Pattern[str]
+    civilian_status_re: re.Pattern[str]  # off-duty or former security staff are civilians
     context_air_re: re.Pattern[str]
     context_ground_re: re.Pattern[str]
     context_explosive_re: re.Pattern[str]
@@ -553,6 +554,7 @@ def _load_events(rules_dir: Path) -> EventLexicon:
         protest_re=GatedPattern(_compile(path, "protest_context", _field(path, data, "protest_context"))),
         military_target_re=_compile(path, "military_targets", _field(path, data, "military_targets")),
         civilian_target_re=_compile(path, "civilian_targets", _field(path, data, "civilian_targets")),
+        civilian_status_re=_compile(path, "civilian_status", _field(path, data, "civilian_status")),
         context_air_re=_compile(path, "context_air", _field(path, data, "context_air")),
         context_ground_re=_compile(path, "context_ground", _field(path, data, "context_ground")),
         context_explosive_re=_compile(path, "context_explosive", _field(path, data, "context_explosive")),
