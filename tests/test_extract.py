@@ -467,3 +467,9 @@ def test_off_duty_officer_attacked_is_an_attack_on_civilians():
     # Off duty, security staff count as civilians, whoever the attackers are.
     (ev,) = _run("Gunmen shot and killed an off-duty police officer outside his home.").events
     assert ev.event_type == "attack_on_civilians"
+
+
+def test_party_members_shot_by_gunmen_are_civilians():
+    # A bare "members" names no armed group: "members of the ruling party" are civilians.
+    ev = _run("Gunmen shot dead two members of the ruling party in the town.").events[0]
+    assert ev.event_type == "attack_on_civilians"
