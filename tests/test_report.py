@@ -269,3 +269,20 @@ def test_events_are_listed_with_their_details(page: str):
     events = section(page, "events")
     assert events.count("<tr>") == 1 + len(EVENTS)  # header + one row each
     assert "<td>shelling</td><td>denied</td><td>Kyiv</td>" in events
+
+
+def test_large_runs_group_the_map_dots_by_place_and_type(warehouse: Path, tmp_path: Path, monkeypatch):
+    # Past the limit one circle per event would make pages of tens of MB: one dot per place, type and
+    # counted-or-not instead, sized by its count, with the count in its tooltip and the label.
+    from pipeline.report import data as rd
+
+    monkeypatch.setattr(rd, "MAP_EVENT_LIMIT", 2)
+    page = write_report(warehouse, "run-1", None, tmp_path / "big.html").read_text(encoding="utf-8")
+    circles = re.findall(r'<circle class="event"[^>]* data-n="(\d+)"[^>]* r="([\d.]+)"[^>]*><title>([^<]*)</title>', page)
+    assert len(circles) == 4  # the two Aleppo airstrikes share one dot
+    aleppo = [c for c in circles if "Aleppo" in c[2]]
+    assert aleppo == [("2", "7", "2 airstrike events (counted) at Aleppo, 2024-03-17 to 2024-03-18; 36.200, 37.130")]
+    assert "events of one type at one place share a dot" in page
+    assert "Aleppo (2)</text>" in page
+    # Counts elsewhere on the page do not depend on how the map draws them.
+    assert "<b>7</b> killed" in section(page, "casualties")

@@ -1,10 +1,16 @@
-"""What a run report shows, read from the published warehouse (through the ``query`` views)."""
+"""What a run report shows, read from the published warehouse (through the ``query`` views).
+
+Everything is counted in DuckDB, not in Python: a 100k-article run has hundreds of thousands of
+events, and holding them as dicts cost the CLI ~450 MB after the publish. Only the first
+``EVENT_LIST_LIMIT`` events by date and the map's dots come back as rows, and the dots are grouped
+per place and type once a run has more than ``MAP_EVENT_LIMIT`` located events.
+"""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,33 +18,48 @@ from pipeline.errors import PipelineError
 
 # Modalities an analyst counts (the rest are drawn hollow and left out of the casualty totals).
 COUNTED_MODALITIES = ("asserted", "claimed")
-EVENT_COLUMNS = (
-    "event_id", "event_type", "modality", "stance", "event_date", "date_precision", "location_name",
-    "admin1", "country_code", "latitude", "longitude", "geo_precision", "fatalities", "fatalities_high",
-    "injured", "injured_high", "actor1", "actor2",
-)
+COUNTED_SQL = "modality IN ('asserted', 'claimed')"
+EVENT_LIST_LIMIT = 500
+# Above this many located events the map draws one dot per place, type and counted-or-not, sized by
+# its count: one circle per event would make a page of tens of MB that no browser draws smoothly.
+MAP_EVENT_LIMIT = 3000
+TOP_LIMIT = 10
 
 
 @dataclass(frozen=True)
 class ReportData:
     run: dict
-    events: list[dict]
-    casualties: list[dict]
-    quarantine: list[dict]
-    duplicates: list[dict]
-    place_mentions: dict[str, int]
+    event_count: int
+    counted_count: int
+    located_count: int
+    undated_count: int
+    by_type: list[tuple[str, int, int]]  # (event type, events, counted), most frequent first
+    by_day: list[tuple[date, str, int]]  # (event_date, event type, events)
+    totals: dict[str, int]
+    casualty_groups: list[tuple[str, str, int, int]]
+    top_places: list[dict]
+    place_mentions: list[tuple[str, int]]  # the most mentioned place names
+    dots: list[dict]  # map dots: lon, lat, event_type, counted, n, location_name, tip
+    listed: list[dict]  # the first EVENT_LIST_LIMIT events by date
+    quarantine: list[tuple[str, str, int, str]]  # (stage, reason, rows, one example)
+    quarantine_count: int
+    duplicates: dict[str, int]  # rows by kind
     validation_summary: dict | None
     validation_summary_path: str | None
 
     @property
-    def counted_events(self) -> list[dict]:
-        return [e for e in self.events if e["modality"] in COUNTED_MODALITIES]
+    def grouped_dots(self) -> bool:
+        return any(d["n"] > 1 for d in self.dots)
 
 
 def _rows(con: Any, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _tuples(con: Any, sql: str, params: list | None = None) -> list[tuple]:
+    return [tuple(row) for row in con.execute(sql, params or []).fetchall()]
 
 
 def resolve_run(con: Any, run_id: str | None, batch: str | None) -> dict:
@@ -91,9 +112,36 @@ def _validation_summary(out: Path, run: dict) -> tuple[dict | None, str | None]:
     return None, None
 
 
+def _tip(kind: str, modality: str, place: str | None, first: date | None, last: date | None, n: int,
+         lat: float, lon: float) -> str:
+    when = "undated" if first is None else str(first) if first == last else f"{first} to {last}"
+    what = f"{kind} ({modality})" if n == 1 else f"{n} {kind} events ({modality})"
+    return f"{what} at {place or '?'}, {when}; {lat:.3f}, {lon:.3f}"
+
+
+def _map_dots(con: Any, where: str, key: list, located: int) -> list[dict]:
+    located_sql = f"{where} AND latitude IS NOT NULL AND longitude IS NOT NULL"
+    if located <= MAP_EVENT_LIMIT:
+        rows = _rows(con, "SELECT event_id, event_type, modality, location_name, event_date, latitude, longitude "
+                          f"FROM events {located_sql} ORDER BY event_id", key)
+        return [{"lon": r["longitude"], "lat": r["latitude"], "event_type": r["event_type"],
+                 "counted": r["modality"] in COUNTED_MODALITIES, "n": 1, "location_name": r["location_name"],
+                 "tip": _tip(r["event_type"], r["modality"], r["location_name"], r["event_date"], r["event_date"],
+                             1, r["latitude"], r["longitude"])} for r in rows]
+    rows = _rows(con, f"""
+        SELECT round(longitude, 2) AS lon, round(latitude, 2) AS lat, event_type, {COUNTED_SQL} AS counted,
+               count(*) AS n, min(location_name) AS location_name, min(event_date) AS first,
+               max(event_date) AS last
+        FROM events {located_sql} GROUP BY ALL ORDER BY lon, lat, event_type, counted""", key)
+    for r in rows:
+        label = "counted" if r["counted"] else "denied or hypothetical"
+        r["tip"] = _tip(r["event_type"], label, r["location_name"], r["first"], r["last"], r["n"], r["lat"], r["lon"])
+    return rows
+
+
 def load_report_data(out: Path | str, run_id: str | None = None, batch: str | None = None, *,
                      storage_options: dict | None = None) -> ReportData:
-    """Everything the report needs about one run, from the partition its run published."""
+    """Everything the report needs about one run, counted from the partition its run published."""
     from pipeline import fs as wfs
     from pipeline.query import connect
 
@@ -102,13 +150,43 @@ def load_report_data(out: Path | str, run_id: str | None = None, batch: str | No
         run = resolve_run(con, run_id, batch)
         key = [run["batch"], run["run_id"]]
         where = "WHERE batch = ? AND run_id = ?"
-        events = _rows(con, f"SELECT {', '.join(EVENT_COLUMNS)} FROM events {where} "
-                            "ORDER BY event_date NULLS LAST, event_id", key)
-        casualties = _rows(con, "SELECT kind, victim_group, qualifier, count_low, count_high, is_fraction, "
-                                f"is_running_total FROM casualties {where}", key)
-        quarantine = _rows(con, f"SELECT stage, reason, detail, input_path, table_name FROM quarantine {where}", key)
-        duplicates = _rows(con, f"SELECT kind, source_id, kept_source_id FROM duplicates {where}", key)
-        places = _rows(con, f"SELECT name FROM place_mentions {where} AND name IS NOT NULL", key)
+        counts = _rows(con, f"""
+            SELECT count(*) AS events, count(*) FILTER ({COUNTED_SQL}) AS counted,
+                   count(*) FILTER (latitude IS NOT NULL AND longitude IS NOT NULL) AS located,
+                   count(*) FILTER (event_date IS NULL) AS undated,
+                   coalesce(sum(fatalities) FILTER ({COUNTED_SQL}), 0) AS killed,
+                   coalesce(sum(coalesce(nullif(fatalities_high, 0), fatalities, 0)) FILTER ({COUNTED_SQL}), 0)
+                       AS killed_high,
+                   coalesce(sum(injured) FILTER ({COUNTED_SQL}), 0) AS injured,
+                   coalesce(sum(coalesce(nullif(injured_high, 0), injured, 0)) FILTER ({COUNTED_SQL}), 0)
+                       AS injured_high,
+                   count(*) FILTER ({COUNTED_SQL} AND (fatalities IS NOT NULL OR injured IS NOT NULL))
+                       AS events_with_toll
+            FROM events {where}""", key)[0]
+        by_type = _tuples(con, f"SELECT event_type, count(*) AS n, count(*) FILTER ({COUNTED_SQL}) FROM events "
+                               f"{where} GROUP BY event_type ORDER BY n DESC, event_type", key)
+        by_day = _tuples(con, f"SELECT event_date, event_type, count(*) FROM events {where} "
+                              "AND event_date IS NOT NULL GROUP BY ALL ORDER BY ALL", key)
+        top_places = _rows(con, f"""
+            SELECT location_name AS name, admin1, country_code, count(*) AS events,
+                   coalesce(sum(fatalities) FILTER ({COUNTED_SQL}), 0) AS killed
+            FROM events {where} AND coalesce(location_name, '') <> ''
+            GROUP BY ALL ORDER BY events DESC, killed DESC, name LIMIT {TOP_LIMIT}""", key)
+        listed = _rows(con, "SELECT event_date, event_type, modality, location_name, country_code, fatalities, "
+                            f"actor1, event_id FROM events {where} ORDER BY event_date NULLS LAST, event_id "
+                            f"LIMIT {EVENT_LIST_LIMIT}", key)
+        dots = _map_dots(con, where, key, counts["located"])
+        groups = _tuples(con, f"""
+            SELECT kind, victim_group, count(*) AS n, coalesce(sum(count_low), 0) AS total FROM casualties {where}
+              AND NOT coalesce(is_fraction, false) AND NOT coalesce(is_running_total, false)
+            GROUP BY ALL ORDER BY kind, total DESC, victim_group NULLS LAST""", key)
+        mentions = _tuples(con, f"SELECT name, count(*) AS n FROM place_mentions {where} AND name IS NOT NULL "
+                                f"GROUP BY name ORDER BY n DESC, name LIMIT {TOP_LIMIT}", key)
+        quarantine = _tuples(con, f"""
+            SELECT stage, split_part(reason, ':', 1) AS why, count(*) AS n,
+                   min(coalesce(nullif(detail, ''), input_path, '')) FROM quarantine {where}
+            GROUP BY stage, why ORDER BY n DESC, stage, why""", key)
+        duplicates = dict(_tuples(con, f"SELECT kind, count(*) FROM duplicates {where} GROUP BY kind ORDER BY kind", key))
     finally:
         con.close()
     if wfs.is_remote(out):
@@ -116,64 +194,10 @@ def load_report_data(out: Path | str, run_id: str | None = None, batch: str | No
     else:
         summary, summary_path = _validation_summary(wfs.local_path(out), run)
     return ReportData(
-        run=run, events=events, casualties=casualties, quarantine=quarantine, duplicates=duplicates,
-        place_mentions=dict(Counter(p["name"] for p in places).most_common()),
+        run=run, event_count=counts["events"], counted_count=counts["counted"], located_count=counts["located"],
+        undated_count=counts["undated"], by_type=by_type, by_day=by_day,
+        totals={k: int(counts[k]) for k in ("killed", "killed_high", "injured", "injured_high", "events_with_toll")},
+        casualty_groups=groups, top_places=top_places, place_mentions=mentions, dots=dots, listed=listed,
+        quarantine=quarantine, quarantine_count=sum(n for _, _, n, _ in quarantine), duplicates=duplicates,
         validation_summary=summary, validation_summary_path=summary_path,
     )
-
-
-def counts_by_type(data: ReportData) -> list[tuple[str, int, int]]:
-    """(event type, all events, events an analyst counts), most frequent first."""
-    everything = Counter(e["event_type"] for e in data.events)
-    counted = Counter(e["event_type"] for e in data.counted_events)
-    return [(kind, n, counted.get(kind, 0)) for kind, n in everything.most_common()]
-
-
-def casualty_totals(data: ReportData) -> dict[str, int]:
-    """Sums over the run's asserted and claimed events (conservative and high ends)."""
-    events = data.counted_events
-    return {
-        "killed": sum(e["fatalities"] or 0 for e in events),
-        "killed_high": sum((e["fatalities_high"] or e["fatalities"] or 0) for e in events),
-        "injured": sum(e["injured"] or 0 for e in events),
-        "injured_high": sum((e["injured_high"] or e["injured"] or 0) for e in events),
-        "events_with_toll": sum(1 for e in events if e["fatalities"] is not None or e["injured"] is not None),
-    }
-
-
-def casualty_counts_by_group(data: ReportData) -> list[tuple[str, str, int, int]]:
-    """(kind, victim group, counts stated, sum of their low ends), leaving out shares and running totals."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for row in data.casualties:
-        if row["is_fraction"] or row["is_running_total"]:
-            continue
-        cell = groups.setdefault((row["kind"], row["victim_group"]), [0, 0])
-        cell[0] += 1
-        cell[1] += row["count_low"] or 0
-    return sorted(((k, g, n, s) for (k, g), (n, s) in groups.items()), key=lambda r: (r[0], -r[3], r[1]))
-
-
-def top_places(data: ReportData, limit: int = 10) -> list[dict]:
-    """Event locations with the most events: name, admin1, country, events, killed."""
-    places: dict[tuple, dict] = {}
-    for e in data.events:
-        if not e["location_name"]:
-            continue
-        key = (e["location_name"], e["admin1"], e["country_code"])
-        place = places.setdefault(key, {"name": key[0], "admin1": key[1], "country_code": key[2],
-                                        "events": 0, "killed": 0})
-        place["events"] += 1
-        if e["modality"] in COUNTED_MODALITIES:
-            place["killed"] += e["fatalities"] or 0
-    return sorted(places.values(), key=lambda p: (-p["events"], -p["killed"], p["name"]))[:limit]
-
-
-def quarantine_reasons(data: ReportData) -> list[tuple[str, str, int, str]]:
-    """(stage, reason, rows, one example detail), most frequent first."""
-    counts: Counter = Counter()
-    examples: dict[tuple[str, str], str] = {}
-    for q in data.quarantine:
-        key = (q["stage"], q["reason"].split(":")[0])
-        counts[key] += 1
-        examples.setdefault(key, q["detail"] or q["input_path"] or "")
-    return [(stage, reason, n, examples[(stage, reason)]) for (stage, reason), n in counts.most_common()]

@@ -9,7 +9,6 @@ from pipeline.report import data as rd
 from pipeline.report.basemap import ATTRIBUTION
 from pipeline.report.svg import TYPE_COLOURS, colour_of, map_svg, timeline, timeline_svg, type_bars_svg
 
-EVENT_LIST_LIMIT = 500
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 24px auto;
        max-width: 1000px; color: #222; background: #fff; }
@@ -101,21 +100,19 @@ def render_report(data: rd.ReportData, generated_at: datetime | None = None) -> 
     """The whole page for one run."""
     run = data.run
     generated_at = generated_at or datetime.now(timezone.utc)
-    by_type = rd.counts_by_type(data)
-    totals = rd.casualty_totals(data)
-    granularity, periods = timeline(data.events)
-    located = [e for e in data.events if e["latitude"] is not None and e["longitude"] is not None]
-    counted_ids = {e["event_id"] for e in data.counted_events}
-    duplicates = len(data.duplicates) or run.get("duplicates") or 0
+    by_type = data.by_type
+    totals = data.totals
+    granularity, periods = timeline(data.by_day)
+    duplicates = sum(data.duplicates.values()) or run.get("duplicates") or 0
     validation_ok = run.get("validation_success")
     cards = "".join([
         _card("articles", run.get("articles")),
-        _card("events", len(data.events)),
-        _card("events counted", len(counted_ids)),
+        _card("events", data.event_count),
+        _card("events counted", data.counted_count),
         _card("killed (low)", totals["killed"]),
         _card("injured (low)", totals["injured"]),
         _card("duplicates", duplicates),
-        _card("quarantined", len(data.quarantine)),
+        _card("quarantined", data.quarantine_count),
         _card("validation", "passed" if validation_ok else "FAILED" if validation_ok is False else "?",
               "good" if validation_ok else "bad"),
     ])
@@ -128,16 +125,16 @@ def render_report(data: rd.ReportData, generated_at: datetime | None = None) -> 
     type_rows = [[k, n, c, n - c] for k, n, c in by_type]
     period_rows = [[str(start), sum(c.values()), ", ".join(f"{k} {v}" for k, v in c.most_common())]
                    for start, c in periods if c]
-    places = [[p["name"], p["admin1"], p["country_code"], p["events"], p["killed"]] for p in rd.top_places(data)]
-    mentions = [[name, n] for name, n in list(data.place_mentions.items())[:10]]
-    groups = [list(r) for r in rd.casualty_counts_by_group(data)]
-    quarantine = [list(r) for r in rd.quarantine_reasons(data)]
-    dup_kinds = {}
-    for d in data.duplicates:
-        dup_kinds[d["kind"]] = dup_kinds.get(d["kind"], 0) + 1
+    places = [[p["name"], p["admin1"], p["country_code"], p["events"], p["killed"]] for p in data.top_places]
+    mentions = [[name, n] for name, n in data.place_mentions]
+    groups = [list(r) for r in data.casualty_groups]
+    quarantine = [list(r) for r in data.quarantine]
+    dup_kinds = data.duplicates
     listed = [[e["event_date"], e["event_type"], e["modality"], e["location_name"], e["country_code"],
-               e["fatalities"], e["actor1"], e["event_id"]] for e in data.events[:EVENT_LIST_LIMIT]]
-    undated = sum(1 for e in data.events if e["event_date"] is None)
+               e["fatalities"], e["actor1"], e["event_id"]] for e in data.listed]
+    undated = data.undated_count
+    grouping = (" Past " + str(rd.MAP_EVENT_LIMIT) + " located events, events of one type at one place share "
+                "a dot sized by their count." if data.grouped_dots else "")
     title = f"Conflict events: run {run.get('run_id')}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -153,10 +150,10 @@ as in the <code>events_analyst</code> view.</p>
 {meta}
 
 <h2 id="map">Map of events</h2>
-<p class="note">{len(located)} of {len(data.events)} events have coordinates. Dots at the same place are fanned out
-around it; hover a dot for its details.</p>
-{map_svg(data.events, counted_ids)}
-{_legend([e['event_type'] for e in data.events])}
+<p class="note">{data.located_count} of {data.event_count} events have coordinates. Dots at the same place are fanned out
+around it; hover a dot for its details.{grouping}</p>
+{map_svg(data.dots, data.event_count)}
+{_legend([kind for kind, _, _ in by_type])}
 <p class="note">Country outlines: {escape(ATTRIBUTION)}.</p>
 
 <h2 id="types">Events by type</h2>
@@ -180,7 +177,7 @@ around it; hover a dot for its details.</p>
 {_table(["place mentioned", "mentions"], mentions, {1}, "No resolved place mentions.")}
 
 <h2 id="events">Events</h2>
-<details><summary>{len(listed)} of {len(data.events)} events, by date</summary>
+<details><summary>{len(listed)} of {data.event_count} events, by date</summary>
 {_table(["date", "type", "modality", "place", "country", "killed", "actor", "event_id"], listed, {5}, "No events.")}
 </details>
 

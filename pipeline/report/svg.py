@@ -117,24 +117,31 @@ def _degrees(value: float, positive: str, negative: str) -> str:
     return f"{_num(abs(value))}°{positive if value >= 0 else negative}"
 
 
-def _spots(events: list[dict]) -> list[tuple[float, float, list[dict]]]:
-    """Events grouped by place (to about a kilometre), so stacked dots can be fanned out."""
+def _spots(dots: list[dict]) -> list[tuple[float, float, list[dict]]]:
+    """Dots grouped by place (to about a kilometre), so stacked dots can be fanned out."""
     groups: dict[tuple[float, float], list[dict]] = defaultdict(list)
-    for e in events:
-        if e["latitude"] is not None and e["longitude"] is not None:
-            groups[(round(e["longitude"], 2), round(e["latitude"], 2))].append(e)
+    for d in dots:
+        groups[(round(d["lon"], 2), round(d["lat"], 2))].append(d)
     return [(lon, lat, group) for (lon, lat), group in sorted(groups.items())]
 
 
-def map_svg(events: list[dict], counted: set[str], labels: int = 8) -> str:
-    """The events as dots coloured by type over the country outlines; hollow dots are not counted."""
-    spots = _spots(events)
+def dot_radius(n: int) -> float:
+    """5 px for one event; a grouped dot grows with the log of its count, up to 14 px."""
+    return 5.0 if n <= 1 else min(5.0 + 2.0 * math.log2(n), 14.0)
+
+
+def map_svg(dots: list[dict], events: int, labels: int = 8) -> str:
+    """The dots coloured by type over the country outlines; hollow dots are not counted.
+
+    ``dots`` come from ``pipeline.report.data``: one per event, or one per place, type and
+    counted-or-not with its count ``n`` in large runs."""
+    spots = _spots(dots)
     projection = Projection(fit_extent([(lon, lat) for lon, lat, _ in spots]), MAP_WIDTH)
     extent, height = projection.extent, projection.height
     tolerance = 0.8 / projection.scale  # under a pixel
     parts = [
         f'<svg class="map" viewBox="0 0 {MAP_WIDTH} {height}" width="{MAP_WIDTH}" height="{height}" '
-        f'role="img" aria-label="Map of {len(events)} events">',
+        f'role="img" aria-label="Map of {events} events">',
         f'<rect width="{MAP_WIDTH}" height="{height}" fill="#dcebf5"/>',
     ]
     for iso, name, geometry in country_outlines(extent, tolerance):
@@ -154,24 +161,24 @@ def map_svg(events: list[dict], counted: set[str], labels: int = 8) -> str:
                      f'<text x="3" y="{y - 3:.1f}">{_degrees(lat, "N", "S")}</text>')
         lat += step
     parts.append("</g>")
-    label_spots = sorted(spots, key=lambda s: -len(s[2]))[:labels]
+    label_spots = sorted(spots, key=lambda s: -sum(d["n"] for d in s[2]))[:labels]
     for lon, lat, group in spots:
         cx, cy = projection.xy(lon, lat)
         ring = 0.0 if len(group) == 1 else min(3.0 + 1.6 * len(group), 16.0)
-        for i, e in enumerate(group):
+        for i, d in enumerate(group):
             angle = 2 * math.pi * i / len(group)
             x, y = cx + ring * math.cos(angle), cy + ring * math.sin(angle)
-            colour = colour_of(e["event_type"])
-            fill = colour if e["event_id"] in counted else "#ffffff"
-            tip = (f"{e['event_type']} ({e['modality']}) at {e['location_name'] or '?'}, "
-                   f"{e['event_date'] or 'undated'}; {e['latitude']:.3f}, {e['longitude']:.3f}")
-            parts.append(f'<circle class="event" data-type="{escape(e["event_type"])}" cx="{x:.1f}" cy="{y:.1f}" '
-                         f'r="5" fill="{fill}" stroke="{colour}"><title>{escape(tip)}</title></circle>')
+            colour = colour_of(d["event_type"])
+            fill = colour if d["counted"] else "#ffffff"
+            parts.append(f'<circle class="event" data-type="{escape(d["event_type"])}" data-n="{d["n"]}" '
+                         f'cx="{x:.1f}" cy="{y:.1f}" r="{_num(dot_radius(d["n"]))}" fill="{fill}" '
+                         f'stroke="{colour}"><title>{escape(d["tip"])}</title></circle>')
     for lon, lat, group in label_spots:
-        name = next((e["location_name"] for e in group if e["location_name"]), None)
+        name = next((d["location_name"] for d in group if d["location_name"]), None)
         if name:
             x, y = projection.xy(lon, lat)
-            parts.append(f'<text class="label" x="{x + 9:.1f}" y="{y - 8:.1f}">{escape(name)} ({len(group)})</text>')
+            parts.append(f'<text class="label" x="{x + 9:.1f}" y="{y - 8:.1f}">{escape(name)} '
+                         f'({sum(d["n"] for d in group)})</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -233,16 +240,17 @@ def choose_granularity(days: list[date]) -> str:
     return "year"
 
 
-def timeline(events: list[dict]) -> tuple[str, list[tuple[date, Counter]]]:
-    """(granularity, [(period start, counts by type)]) over every period from the first to the last."""
-    days = [e["event_date"] for e in events if e["event_date"] is not None]
+def timeline(by_day: list[tuple[date, str, int]]) -> tuple[str, list[tuple[date, Counter]]]:
+    """(granularity, [(period start, counts by type)]) over every period from the first to the last,
+    from (event_date, event type, events) counts."""
+    days = [day for day, _, _ in by_day if day is not None]
     if not days:
         return "day", []
-    granularity = choose_granularity(days)
+    granularity = choose_granularity([min(days), max(days)])
     bins: dict[date, Counter] = defaultdict(Counter)
-    for e in events:
-        if e["event_date"] is not None:
-            bins[period_of(e["event_date"], granularity)][e["event_type"]] += 1
+    for day, kind, n in by_day:
+        if day is not None:
+            bins[period_of(day, granularity)][kind] += n
     start, last = period_of(min(days), granularity), period_of(max(days), granularity)
     periods = []
     while start <= last:
