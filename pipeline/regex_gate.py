@@ -160,7 +160,10 @@ class GatedPattern:
         low = fold(text) if low is None else low
         if low is None:
             return True
-        return any(s in low for s in self.needs)
+        for s in self.needs:  # a plain loop: any() over a generator costs more than the tests
+            if s in low:
+                return True
+        return False
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         return self.regex.search(text, pos, endpos) if self.may_match(text) else None

@@ -56,6 +56,8 @@ _LOCATIVE = re.compile(
 )
 # "MOSCOW/BEIRUT:", "CHARLESTON, W.Va. --", "ALEPPO (Reuters) -": all-caps names near the top.
 _DATELINE = re.compile(r"(?<![\w.])([A-Z][A-Z'’.\-]+(?:[ /][A-Z][A-Z'’.\-]+)*)(?=\s*(?:[:(—–,]|--|-\s))")
+# Same matches, first letter before the look-behind so that ``re`` can skip ahead (see _RUN).
+_DATELINE_FAST = re.compile(r"([A-Z](?<![\w.].)[A-Z'’.\-]+(?:[ /][A-Z][A-Z'’.\-]+)*)(?=\s*(?:[:(—–,]|--|-\s))")
 
 
 @dataclass(slots=True)
@@ -76,8 +78,19 @@ class RawMention:
 
 _CAP = r"(?:[A-Z][A-Za-z]?\.){2,}|(?:(?:al|el|ad|an|ar|as|ash|at|az)-)?[A-Z\u00C0-\u00DE\u0100-\u017F][\w]*(?:[-'’][^\W\d_][\w]*)*\.?"
 _CONN_RE = "|".join(sorted(_CONNECTORS, key=len, reverse=True))
+# The run's first word is _CAP with its first letter taken before the look-behind: a pattern that
+# opens with a character class lets ``re`` skip to the next possible first letter in C instead of
+# trying the whole pattern at every position (same matches; tests/test_speed_paths.py).
+_CAP_FIRST = (
+    r"[A-Zae\u00C0-\u00DE\u0100-\u017F](?<![\w.].)"
+    r"(?:(?<=[A-Z])[A-Za-z]?\.(?:[A-Z][A-Za-z]?\.)+"  # "U.S.", "W.Va."
+    r"|(?:(?<=a)(?:l|d|n|r|s|sh|t|z)|(?<=e)l)-[A-Z\u00C0-\u00DE\u0100-\u017F][\w]*(?:[-'’][^\W\d_][\w]*)*\.?"  # "al-Bab"
+    r"|(?<=[A-Z\u00C0-\u00DE\u0100-\u017F])[\w]*(?:[-'’][^\W\d_][\w]*)*\.?)"
+)
 # A run of capitalised words, with lower-case connectors only between them.
-_RUN = re.compile(rf"(?<![\w.])(?:{_CAP})(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*")
+_RUN = re.compile(rf"{_CAP_FIRST}(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*")
+# The same pattern written plainly: the reference _RUN must agree with.
+_RUN_PLAIN = rf"(?<![\w.])(?:{_CAP})(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*"
 _WORD = re.compile(rf"{_CAP}|[^\W\d_]+")
 _PREV_WORD = re.compile(r"([^\s]+)(\s*)$")
 _NEXT_WORD = re.compile(r"(\s*)([^\W\d_][\w'’\-]*\.?)")
@@ -131,7 +144,7 @@ def _dateline_ranges(text: str, dateline_span: tuple[int, int] | None) -> list[t
     ranges = [dateline_span] if dateline_span else []
     # Only the first lines of an article carry a dateline; all-caps elsewhere is headline shouting.
     head = text[:600]
-    for m in _DATELINE.finditer(head):
+    for m in _DATELINE_FAST.finditer(head):
         ranges.append((m.start(1), m.end(1)))
     return ranges
 
@@ -140,83 +153,240 @@ def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in ranges)
 
 
+_UNSET = object()
+# Letters a _LOCATIVE match can end with before its trailing whitespace ("in", "the", "towards"...),
+# in either case; "ſ" folds to "s" under IGNORECASE. A cheap necessary condition checked before the regex.
+_LOCATIVE_LAST = frozenset("ntrmoedshafNTRMOEDSHAFſ")
+# How the text before a match's trailing whitespace ends: a preposition of _LOCATIVE or "the".
+_LOCATIVE_TAILS = (
+    "in", "at", "near", "from", "to", "into", "outside", "around", "toward", "towards", "across", "through", "via",
+    "of", "between", "and", "the",
+)
+
+
+def _has_cue(text: str, start: int) -> bool:
+    """``_LOCATIVE.search(text, max(0, start - 30), start)`` found something (same answer, fewer searches)."""
+    if start == 0 or not text[start - 1].isspace():
+        return False  # every match ends in whitespace right before ``start``
+    lo = max(0, start - 30)
+    head = text[lo:start].rstrip()
+    if not head or head[-1] not in _LOCATIVE_LAST:
+        return False
+    last = head[head.rfind(" ") + 1 :]
+    if last.isascii() and not last.lower().endswith(_LOCATIVE_TAILS):
+        return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
+    return _LOCATIVE.search(text, lo, start) is not None
+
+
+def _prev_word(text: str, start: int) -> str:
+    """The word before ``start`` when one space separates them, else "": what
+    ``_PREV_WORD.search(text, max(0, start - 30), start)`` gave, without the regex."""
+    seg = text[max(0, start - 30) : start]
+    stripped = seg.rstrip()
+    if not stripped or len(seg) - len(stripped) != 1 or seg[-1] != " ":
+        return ""
+    return stripped.rsplit(None, 1)[-1]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a run's text alone decides, shared by every occurrence of the same run: its tokens
+    (offsets relative to the run), their keys, the persons it names and, filled in lazily, the
+    longest gazetteer match starting at each token."""
+
+    rs: tuple[int, ...]
+    re: tuple[int, ...]
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    conn: tuple[bool, ...]
+    upper: tuple[bool, ...]
+    shout: tuple[bool, ...]  # all-caps and longer than 3 letters: skipped outside the dateline
+    person_starts: tuple[int, ...]
+    person_keys: tuple[str, ...]
+    left: tuple[int | None, ...]  # per token: the nearest earlier token that is not a connector
+    right: tuple[int | None, ...]  # per token: the nearest later one
+    best: list  # per token: _UNSET, None, or (j, key, cands, has_abbrev, stripped_only, abbrev_only, first_name)
+    unknown: list  # per token: None (not computed yet) or bool
+    # True when no token starts a gazetteer match: the run then yields nothing whatever its context
+    # (only _unknown_admin_name may still apply). Decided at the second occurrence, as most runs that
+    # are seen once are not worth the lookups the matching loop would skip.
+    dead: bool | None = None
+    seen: bool = False
+
+
+class _RunCache:
+    """Plans by run text for one (gazetteer, lexicon) pair; holds both, so their ids stay theirs."""
+
+    __slots__ = ("gaz", "lex", "plans")
+    MAX = 20_000  # ~1.5 kB a plan: ~30 MB at most; cleared when full (the hot runs come back at once)
+
+    def __init__(self, gaz: Gazetteer, lex: Lexicon) -> None:
+        self.gaz, self.lex, self.plans = gaz, lex, {}
+
+
+_RUN_CACHES: dict[tuple[int, int], _RunCache] = {}
+
+
+def _run_cache(gaz: Gazetteer, lex: Lexicon) -> dict:
+    cache = _RUN_CACHES.get((id(gaz), id(lex)))
+    if cache is None or cache.gaz is not gaz or cache.lex is not lex:
+        if len(_RUN_CACHES) >= 4:
+            _RUN_CACHES.clear()
+        cache = _RUN_CACHES[(id(gaz), id(lex))] = _RunCache(gaz, lex)
+    elif len(cache.plans) >= _RunCache.MAX:
+        cache.plans.clear()
+    return cache.plans
+
+
+def _plan(word: str, gaz: Gazetteer, lex: Lexicon) -> _Plan | None:
+    if " " not in word and "-" not in word:
+        # Most runs are one capitalised function word ("The", "But"): skip them cheaply.
+        k = norm_key(word)
+        if k in lex.stopwords and k not in lex.first_names and k not in lex.person_titles:
+            return None
+    toks = _tokens(word, 0, len(word))  # _WORD has no look-around: the run alone decides its tokens
+    if not toks:
+        return None
+    keys: set[str] = set()
+    starts: set[int] = set()
+    _collect_persons(word, toks, gaz, lex, keys, starts)
+    n = len(toks)
+    conn = [t.connector for t in toks]
+    return _Plan(
+        rs=tuple(t.start for t in toks),
+        re=tuple(t.end for t in toks),
+        words=tuple(t.text for t in toks),
+        keys=tuple(norm_key(t.text) for t in toks),
+        conn=tuple(t.connector for t in toks),
+        upper=tuple(t.upper for t in toks),
+        shout=tuple(t.upper and len(t.text.replace(".", "")) > 3 for t in toks),
+        person_starts=tuple(sorted(starts)),
+        person_keys=tuple(sorted(keys)),
+        left=tuple(next((k for k in range(i - 1, -1, -1) if not conn[k]), None) for i in range(n)),
+        right=tuple(next((k for k in range(j + 1, n) if not conn[k]), None) for j in range(n)),
+        best=[_UNSET] * n,
+        unknown=[None] * n,
+    )
+
+
+def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
+    """The longest n-gram from token ``i`` that is a demonym, a stop phrase or a gazetteer name."""
+    tkeys, conn, n = plan.keys, plan.conn, len(plan.keys)
+    for j in range(min(n, i + MAX_NGRAM) - 1, i - 1, -1):
+        if conn[j]:
+            continue
+        key = tkeys[i] if i == j else " ".join(tkeys[i : j + 1])
+        if key in lex.demonyms:
+            return (j, key, (), False, False, False, False)  # "Sri Lankan": skip the whole nationality word
+        if key in lex.stopwords:
+            if j > i:
+                return (j, key, (), False, False, False, False)  # "Boko Haram": a stop phrase hides its words too
+            continue
+        cands = gaz.lookup(key)
+        if not cands:
+            # "Ar-Raqqa" vs the index's "Raqqa" / "Ar-Raqqah": retry without the article.
+            bare = strip_article(key)
+            cands = gaz.lookup(bare) if bare else []
+        if cands:
+            has_abbrev = any(kind == KIND_ABBREV for _, kind in cands)
+            if "." in plan.words[i][:-1] and has_abbrev:
+                # "S.C.", "D.C.": written with periods it is the state, not a village called "Sc".
+                cands = [(e, kind) for e, kind in cands if kind == KIND_ABBREV or int(gaz.feat[e]) == COUNTRY]
+            return (
+                j, key, tuple(cands), has_abbrev,
+                all(kind == KIND_STRIPPED for _, kind in cands),
+                all(kind == KIND_ABBREV for _, kind in cands),
+                i == j and (key in lex.first_names or key in lex.surnames),
+            )
+    return None
+
+
+def _is_dead(plan: _Plan, gaz: Gazetteer, lex: Lexicon) -> bool:
+    for i in range(len(plan.keys)):
+        if plan.conn[i]:
+            continue
+        best = plan.best[i]
+        if best is _UNSET:
+            best = plan.best[i] = _best(plan, i, gaz, lex)
+        if best is not None and best[2]:
+            return False
+    return True
+
+
+def _is_unknown(plan: _Plan, k: int, gaz: Gazetteer, lex: Lexicon) -> bool:
+    known = plan.unknown[k]
+    if known is None:
+        known = plan.unknown[k] = _unknown_key(plan.keys[k], plan.conn[k], plan.upper[k], gaz, lex)
+    return known
+
+
 def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[int, int] | None = None) -> list[RawMention]:
     """Candidate toponym spans, sorted and non-overlapping, each with its gazetteer candidates."""
     date_ranges = _dateline_ranges(text, dateline_span)
+    plans = _run_cache(gaz, lex)
     person_keys: set[str] = set()
     out: list[RawMention] = []
     runs = []
     person_starts: set[int] = set()
     for run in _RUN.finditer(text):
         word = run.group()
-        if " " not in word and "-" not in word:
-            # Most runs are one capitalised function word ("The", "But"): skip them cheaply.
-            k = norm_key(word)
-            if k in lex.stopwords and k not in lex.first_names and k not in lex.person_titles:
-                continue
-        toks = _tokens(text, run.start(), run.end())
-        if toks:
-            runs.append(toks)
-            _collect_persons(text, toks, gaz, lex, person_keys, person_starts)
-    for toks in runs:
-        # Tokens are joined by one space or hyphen inside a run, so an n-gram's key is its
-        # tokens' keys joined by spaces; folding each token once saves most norm_key calls.
-        tkeys = [norm_key(tk.text) for tk in toks]
-        run_initial = _is_initial(text, toks[0].start)
-        n = len(toks)
+        plan = plans.get(word, _UNSET)
+        if plan is _UNSET:
+            plan = plans[word] = _plan(word, gaz, lex)
+        if plan is None:
+            continue
+        off = run.start()
+        runs.append((off, plan))
+        if plan.person_starts:
+            person_starts.update(off + s for s in plan.person_starts)
+        if plan.person_keys:
+            person_keys.update(plan.person_keys)
+    lowercase_memo: dict[str, bool] = {}
+    for off, plan in runs:
+        if plan.dead is None:
+            if plan.seen:
+                plan.dead = _is_dead(plan, gaz, lex)
+            plan.seen = True
+        if plan.dead:
+            # The loop below would change nothing (it only acts on a match with candidates).
+            _unknown_admin_name(text, off, plan, [off + e for e in plan.re], None, lex, out)
+            continue
+        conn, words, best_of, shout = plan.conn, plan.words, plan.best, plan.shout
+        ends = [off + e for e in plan.re]  # a matched abbreviation may take its period: per occurrence
+        run_initial = _is_initial(text, off + plan.rs[0])
+        n = len(ends)
         i = 0
         matched_any = False
         while i < n:
-            t = toks[i]
-            in_dl = bool(date_ranges) and _in_ranges(t.start, date_ranges)
-            if t.connector or (t.upper and not in_dl and len(t.text.replace(".", "")) > 3):
+            t_start = off + plan.rs[i]
+            in_dl = bool(date_ranges) and _in_ranges(t_start, date_ranges)
+            if conn[i] or (shout[i] and not in_dl):
                 # All-caps words are shouting (headlines, acronyms) except in the dateline and
                 # short country codes such as "US" / "UK", which the index knows as names.
                 i += 1
                 continue
-            best: tuple[int, list[tuple[int, int]]] | None = None
-            for j in range(min(n, i + MAX_NGRAM) - 1, i - 1, -1):
-                if toks[j].connector:
-                    continue
-                key = tkeys[i] if i == j else " ".join(tkeys[i : j + 1])
-                if key in lex.demonyms:
-                    best = (j, [])  # "Sri Lankan": skip the whole nationality word
-                    break
-                if key in lex.stopwords:
-                    if j > i:
-                        best = (j, [])  # "Boko Haram": a stop phrase hides its words too
-                        break
-                    continue
-                cands = gaz.lookup(key)
-                if not cands and i < j + 1:
-                    # "Ar-Raqqa" vs the index's "Raqqa" / "Ar-Raqqah": retry without the article.
-                    bare = strip_article(key)
-                    cands = gaz.lookup(bare) if bare else []
-                if cands:
-                    best = (j, cands)
-                    break
+            best = best_of[i]
+            if best is _UNSET:
+                best = best_of[i] = _best(plan, i, gaz, lex)
             if best is None:
                 i += 1
                 continue
-            j, cands = best
+            j, key, cands, has_abbrev, stripped_only, abbrev_only, first_name = best
             if not cands:
                 i = j + 1
                 continue
-            if any(kind == KIND_ABBREV for _, kind in cands) and text[toks[j].end : toks[j].end + 1] == "." and "." not in toks[j].text:
-                toks[j].end += 1  # "Alexandria, La." keeps the abbreviation's period
-            start, end = t.start, toks[j].end
-            key = tkeys[i] if i == j else " ".join(tkeys[i : j + 1])
-            initial = run_initial and i == 0
+            if has_abbrev and text[ends[j] : ends[j] + 1] == "." and "." not in words[j]:
+                ends[j] += 1  # "Alexandria, La." keeps the abbreviation's period
+            start, end = t_start, ends[j]
             single = i == j
             if i > 0:
-                prev_text = toks[i - 1].text
-                prev_cap = not toks[i - 1].connector
+                prev_text = words[i - 1]
+                prev_cap = not conn[i - 1]
             else:
-                pm = _PREV_WORD.search(text, max(0, start - 30), start)
-                prev_text = pm.group(1) if pm and pm.group(2) == " " else ""
+                prev_text = _prev_word(text, start)
                 prev_cap = bool(prev_text) and prev_text[0].isupper()
             if j + 1 < n:
-                nxt_text, nxt_gap, nxt_cap = toks[j + 1].text, " ", not toks[j + 1].connector
+                nxt_text, nxt_gap, nxt_cap = words[j + 1], " ", not conn[j + 1]
             else:
                 nm = _NEXT_WORD.match(text, end, min(len(text), end + 40))
                 nxt_text, nxt_gap = (nm.group(2), nm.group(1)) if nm else ("", "")
@@ -229,29 +399,24 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 person_keys.add(key)
                 i = j + 1
                 continue
-            m = RawMention(start, end, cands, in_dateline=in_dl, initial=initial)
             nk = norm_key(nxt_text) if nxt_text else ""
             if nxt_cap and nxt_gap == " " and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
                 i = j + 2
                 continue
-            if "." in t.text[:-1] and any(kind == KIND_ABBREV for _, kind in cands):
-                # "S.C.", "D.C.": written with periods it is the state, not a village called "Sc".
-                cands = [(e, kind) for e, kind in cands if kind == KIND_ABBREV or int(gaz.feat[e]) == COUNTRY]
-                m.candidates = cands
+            m = RawMention(start, end, list(cands), in_dateline=in_dl, initial=run_initial and i == 0)
             # "Ramos Mejia", "Tell Abiad": a known word inside a longer unknown name is not that place.
             # Connectors are looked through: "Ghadir al Bostan", "Bir at Tutah" are one name.
             # A run can cross a full stop ("Idleb. Neither"): the next sentence's word is no part of the name.
-            left = next((k for k in range(i - 1, -1, -1) if not toks[k].connector), None)
-            right = next((k for k in range(j + 1, n) if not toks[k].connector), None)
-            if left is not None and "." in text[toks[left].end : t.start]:
+            left, right = plan.left[i], plan.right[j]
+            if left is not None and "." in text[ends[left] : start]:
                 left = None
-            if right is not None and "." in text[toks[j].end : toks[right].start]:
+            if right is not None and "." in text[ends[j] : off + plan.rs[right]]:
                 right = None
-            if (left is not None and _unknown(tkeys[left], toks[left], gaz, lex)) or (
-                right is not None and _unknown(tkeys[right], toks[right], gaz, lex)
+            if (left is not None and _is_unknown(plan, left, gaz, lex)) or (
+                right is not None and _is_unknown(plan, right, gaz, lex)
             ):
                 m.flags.add("partial")
-            if single and (key in lex.first_names or key in lex.surnames):
+            if first_name:
                 m.flags.add("first_name")
             # "Aleppo province", "Rapides Parish", "Durayhimi district": the admin word picks the level.
             if nxt_gap == " " and nk in lex.admin_words:
@@ -262,18 +427,23 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                     m.end -= 1
                 m.suffix_end = m.end
                 j += 1
-            if all(kind == KIND_STRIPPED for _, kind in cands) and m.level is None:
+            if stripped_only and m.level is None:
                 m.flags.add("stripped_only")
-            if all(kind == KIND_ABBREV for _, kind in cands):
+            if abbrev_only:
                 m.flags.add("abbrev_only")
-            if single and not in_dl and _used_lowercase(text, t.text.lower().rstrip(".")):
-                m.flags.add("common_word")
-            m.cue = bool(_LOCATIVE.search(text, max(0, start - 30), start))
+            if single and not in_dl:
+                low_word = words[i].lower().rstrip(".")
+                used = lowercase_memo.get(low_word)
+                if used is None:
+                    used = lowercase_memo[low_word] = _used_lowercase(text, low_word)
+                if used:
+                    m.flags.add("common_word")
+            m.cue = _has_cue(text, start)
             out.append(m)
             matched_any = True
             i = j + 1
         if not matched_any:
-            _unknown_admin_name(text, toks, run_initial, lex, out)
+            _unknown_admin_name(text, off, plan, ends, run_initial, lex, out)
     out.sort(key=lambda r: r.start)
     _link_containers(text, out)
     return out
@@ -291,9 +461,9 @@ def _used_lowercase(text: str, word: str) -> bool:
     return False
 
 
-def _unknown(key: str, tok: Token, gaz: Gazetteer, lex: Lexicon) -> bool:
+def _unknown_key(key: str, connector: bool, upper: bool, gaz: Gazetteer, lex: Lexicon) -> bool:
     """A capitalised word that is neither a place, a function word nor part of an organisation's name."""
-    if tok.connector or tok.upper:
+    if connector or upper:
         return False
     return not (
         key in gaz or key in lex.stopwords or key in _ORG_WORDS or key in lex.admin_words or key in _MODIFIERS
@@ -328,24 +498,34 @@ def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon,
         return
 
 
-def _unknown_admin_name(text: str, toks: list[Token], initial: bool, lex: Lexicon, out: list[RawMention]) -> None:
-    """"Kafr Nabl district" with a name the gazetteer lacks is still a toponym (left unresolved)."""
-    end = toks[-1].end
+def _unknown_admin_name(
+    text: str, off: int, plan: _Plan, ends: list[int], initial: bool | None, lex: Lexicon, out: list[RawMention]
+) -> None:
+    """"Kafr Nabl district" with a name the gazetteer lacks is still a toponym (left unresolved).
+
+    ``initial`` None: not known yet, found out only when needed."""
+    end = ends[-1]
+    if text[end : end + 1] != " ":
+        return  # the admin word must follow after exactly one space
     nm = _NEXT_WORD.match(text, end, min(len(text), end + 30))
     if not nm or nm.group(1) != " ":
         return
     level = lex.admin_words.get(norm_key(nm.group(2)))
     if level is None or level == "city":
         return
-    names = [t for t in toks[-3:] if not t.connector]
-    while names and (norm_key(names[0].text) in lex.stopwords or names[0].upper):
+    n = len(ends)
+    names = [k for k in range(max(0, n - 3), n) if not plan.conn[k]]
+    while names and (norm_key(plan.words[names[0]]) in lex.stopwords or plan.upper[names[0]]):
         names = names[1:]
-    if not names or norm_key(text[names[0].start : end]) in lex.demonyms:
+    if not names or norm_key(text[off + plan.rs[names[0]] : end]) in lex.demonyms:
         return
-    if initial and names[0] is toks[0] and len(names) == 1:
+    if initial is None:
+        initial = _is_initial(text, off + plan.rs[0])
+    if initial and names[0] == 0 and len(names) == 1:
         return  # "Police district" at a sentence start is not a name
     e = nm.end(2) - (1 if nm.group(2).endswith(".") else 0)
-    out.append(RawMention(names[0].start, e, [], level=level, initial=initial))
+    out.append(RawMention(off + plan.rs[names[0]], e, [], level=level, initial=initial))
+
 
 def _link_containers(text: str, ms: list[RawMention]) -> None:
     """Mark "Alexandria, Va." and "Durayhimi district (Al Hudaydah)": the second names the first's region."""
