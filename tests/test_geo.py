@@ -310,3 +310,22 @@ def test_armed_group_names_its_country(gaz):
     text = "Houthi forces shelled positions in Al Jawf governorate."
     jawf = [m for m in places(text, gaz) if m.text.startswith("Al Jawf")]
     assert jawf and jawf[0].country_code == "YE"
+
+
+def test_admin1_centres_for_sparse_north_provinces():
+    # Ontario's towns cluster along its southern edge; its conventional point is near 49 N 85 W.
+    from pipeline.geo import find_places, load_gazetteer
+    from pipeline.geo.scoring import great_circle_km
+
+    gaz = load_gazetteer()
+    [m] = [m for m in find_places("Snow fell across northern Ontario.", gaz) if m.text == "Ontario"]
+    assert m.feature == "admin1" and great_circle_km(m.latitude, m.longitude, 49.25, -84.5) < 20
+
+
+def test_glued_particle_names_a_parish():
+    # GeoNames writes "De Soto Parish"; Louisiana papers write "DeSoto Parish".
+    from pipeline.geo import find_places, load_gazetteer
+
+    gaz = load_gazetteer()
+    [m] = [m for m in find_places("Deputies in DeSoto Parish arrested two men.", gaz) if m.text.startswith("DeSoto")]
+    assert m.admin1 == "Louisiana" and m.feature == "admin2"

@@ -111,3 +111,42 @@ def test_democratic_republic_of_congo_is_not_brazzaville(gaz):
     # "Republic of Congo" (Brazzaville) sits inside the name; the longer DRC alias must win.
     ms = find_places("GOMA, Democratic Republic of Congo: Mortar shells hit Sake in North Kivu province.", gaz)
     assert {m.country_code for m in ms} == {"CD"}
+
+
+def test_homonyms_follow_the_state_most_other_names_lie_in(gaz):
+    # Invented local story: three Georgia counties, then "Jackson" and "Madison" (towns and
+    # counties of those names exist in many states).
+    text = ("Deputies from Clarke County, Oconee County and Barrow County joined the search. "
+            "Officers in Jackson and Madison said the roads were closed.")
+    ms = _by_text(text, gaz)
+    for name in ("Jackson", "Madison"):
+        assert ms[name].country_code == "US" and ms[name].admin1 == "Georgia", ms[name]
+
+
+def test_state_name_is_the_state_not_a_town_filed_under_it(gaz):
+    # GeoNames files Minneota, Minnesota under the alternate name "Minnesota".
+    ms = _by_text("Farmers near Willmar, Minn. said southern Minnesota had a wet spring.", gaz)
+    assert ms["Minnesota"].feature == "admin1" and ms["Minnesota"].name == "Minnesota"
+
+
+def test_state_office_is_not_a_department(gaz):
+    # "Department of ..." after a state's name is its office, not a French-style district.
+    ms = find_places("The Indiana Department of Transportation closed the bridge near Lebanon.", gaz)
+    indiana = [m for m in ms if m.text.startswith("Indiana")]
+    assert indiana and indiana[0].admin1 == "Indiana" and indiana[0].feature == "admin1"
+
+
+def test_us_county_sits_at_a_town_the_story_names_in_its_state(gaz):
+    # A US county is rarely named after its seat: a town called "Butler" lies elsewhere in Ohio.
+    ms = _by_text("Police in Hamilton, Ohio said the crash happened in Butler County on Sunday.", gaz)
+    county = ms["Butler County"]
+    assert county.admin1 == "Ohio" and county.rule.endswith(":near_named_town")
+    assert great_circle_km(county.latitude, county.longitude, ms["Hamilton"].latitude, ms["Hamilton"].longitude) < 1
+
+
+def test_a_list_of_counties_is_not_a_chain_of_containers(gaz):
+    # "Dakota County, Otoe County, Sarpy County": no county lies in the one written after it.
+    ms = _by_text("Nebraska voters in Dakota County, Otoe County, Sarpy County and Omaha backed the measure.", gaz)
+    for name in ("Dakota County", "Otoe County"):
+        assert ms[name].name == name and ms[name].admin1 == "Nebraska", ms[name]
+        assert "within_container" not in ms[name].rule

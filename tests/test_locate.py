@@ -61,3 +61,24 @@ def test_later_sentence_takes_the_town_not_the_state_written_after_it():
           _city("Rio de Janeiro", 13, -22.91, -43.18, "BR", "Rio de Janeiro", 6000000)]
     second = text.index("A shoot-out")
     assert choose_place(ps, (second, len(text)), text.index("shoot-out"), 0).text == "Itaborai"
+
+
+def _country(text, start, lat, lon, cc):
+    return PlaceMention(start=start, end=start + len(text), text=text, name=text, feature="country", country_code=cc,
+                        latitude=lat, longitude=lon, geo_precision=3)
+
+
+def test_province_beats_its_country_when_the_village_is_unknown():
+    # Invented note: the village before the comma is unknown, so only the country and the
+    # district are left; the district is the finer guess although the country is nearer.
+    text = "Troops of Ruritania shelled the posts of Borduria near Zelnik, Karvan."
+    ps = [_country("Ruritania", 10, 40.0, 44.0, "AM"), _country("Borduria", 41, 40.5, 47.5, "AZ"),
+          _admin1("Karvan", 63, 40.9, 45.6, "AZ")]
+    assert choose_place(ps, (0, len(text)), text.index("shelled"), 0).text == "Karvan"
+
+
+def test_earlier_province_beats_earlier_country():
+    text = "Fighting went on in Karvan, Borduria. Two soldiers were wounded."
+    ps = [_admin1("Karvan", 20, 40.9, 45.6, "AZ"), _country("Borduria", 28, 40.5, 47.5, "AZ")]
+    s2 = text.index("Two")
+    assert choose_place(ps, (s2, len(text)), text.index("wounded"), 0).text == "Karvan"

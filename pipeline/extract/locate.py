@@ -116,7 +116,9 @@ def choose_place(
 
         def rank(i: int) -> tuple:
             p = places[i]
-            return (not ok[i], _coarse(p), i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
+            # Between coarse places, a province beats its country ("forces of Azerbaijan located
+            # at Munjuglu, Tovuz": the village is unknown, Tovuz district is the best left).
+            return (not ok[i], _coarse(p), p.feature == "country", i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
 
         return places[min(own, key=rank)]
     earlier = [i for i, p in enumerate(places) if p.start < sentence[0] and ok[i]] or [
@@ -131,6 +133,9 @@ def choose_place(
     fine = [i for i in earlier if not _coarse(places[i])]
     if fine:
         return places[fine[-1]]
+    below_country = [i for i in earlier if places[i].feature != "country"]
+    if below_country:
+        return places[below_country[-1]]
     if earlier:
         return places[earlier[-1]]
     later = [p for p in places if p.start >= sentence[1]]

@@ -13,6 +13,7 @@ from array import array
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -30,7 +31,7 @@ INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
 # Bump when the builder's rules change but the layout does not: it enters the version hash, so
 # `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
-REVISION = 3
+REVISION = 5
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
@@ -62,6 +63,7 @@ def source_files() -> list[Path]:
         lex / "us_state_abbreviations.json",
         lex / "country_centres.json",
         lex / "admin1_aliases.json",
+        lex / "admin1_centres.json",
     ]
 
 
@@ -145,6 +147,25 @@ class _Builder:
             slot[entry] = kind
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _squeezed(key: str) -> str:
+    """``key`` with doubled letters single ("bossaso" -> "bosaso", "hammam" -> "hamam")."""
+    return _DOUBLED.sub(r"\1", key)
+
+
+_GLUE_PARTICLES = ("De ", "Du ", "La ", "Le ", "Mc ", "Van ")
+
+
+def _glued(name: str) -> str | None:
+    """The name with a leading particle joined to the next word ("De Soto" -> "DeSoto")."""
+    for p in _GLUE_PARTICLES:
+        if name.startswith(p) and len(name) > len(p) + 2 and name[len(p)].isupper():
+            return p.strip() + name[len(p):]
+    return None
+
+
 def _strip_affixes(key: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> str | None:
     for p in prefixes:
         if key.startswith(p) and len(key) > len(p) + 2:
@@ -200,11 +221,17 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
     pop = np.asarray(b.pop, dtype=np.int64)
 
     # Admin1 coordinates and population come from their member cities (see _centre_of).
+    # A few whose towns cluster far from the usual point (Ontario's along its southern edge)
+    # take it from admin1_centres.json instead.
+    with (lex / "admin1_centres.json").open(encoding="utf-8") as fh:
+        a1_centres = {k: v for k, v in json.load(fh).items() if not k.startswith("_")}
     for code, entry in a1_code_to_entry.items():
         ids = np.asarray(members.get(entry, ()), dtype=np.int64)
         if len(ids):
             b.lat[entry], b.lon[entry] = _centre_of(lat[ids], lon[ids])
             b.pop[entry] = int(pop[ids].sum())
+        if code in a1_centres:
+            b.lat[entry], b.lon[entry] = (float(x) for x in a1_centres[code])
     for code, name, ascii_name, gid in admin1_rows:
         entry = a1_code_to_entry[code]
         for n in (name, ascii_name):
@@ -226,9 +253,11 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
     # takes the coordinates of the largest town of the same name in its admin1 when there is
     # one (districts are usually named after their seat), else its admin1's centre.
     city_by_a1_key: dict[tuple[int, str], int] = {}
+    city_by_a1_squeezed: dict[tuple[int, str], int] = {}
     for a1, ids in members.items():
         for e in sorted(ids, key=lambda e: -b.pop[e]):
             city_by_a1_key.setdefault((a1, norm_key(b.name[e])), e)
+            city_by_a1_squeezed.setdefault((a1, _squeezed(norm_key(b.name[e]))), e)
     admin2_seat: dict[int, bool] = {}
     for code, name, ascii_name, gid in sorted(_read_tsv(SOURCE_DIR / "admin2Codes.txt"), key=lambda r: r[0]):
         cc, a1code, _ = code.split(".", 2)
@@ -238,6 +267,10 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
         seat = city_by_a1_key.get((a1, bare))
         if seat is None and strip_article(bare):
             seat = city_by_a1_key.get((a1, strip_article(bare)))
+        if seat is None and cc != "US":
+            # "Bossaso" district, "Bosaso" town: transliterations differ in doubled letters.
+            # (US counties are mostly named after people, not their seats: no guessing there.)
+            seat = city_by_a1_squeezed.get((a1, _squeezed(strip_article(bare) or bare)))
         if seat is not None:
             la, lo, p = b.lat[seat], b.lon[seat], b.pop[seat]
         elif a1 >= 0:
@@ -249,6 +282,13 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
         for n in {name, ascii_name}:
             b.name_it(entry, n, KIND_PRIMARY)
         b.name_it(entry, bare, KIND_STRIPPED)
+        glued = _glued(ascii_name or name)
+        if glued:
+            # "De Soto Parish" is written "DeSoto Parish", "La Salle County" "LaSalle County".
+            b.name_it(entry, glued, KIND_ALTERNATE)
+            gbare = _strip_affixes(norm_key(glued), _ADMIN2_PREFIXES, _ADMIN2_SUFFIXES)
+            if gbare:
+                b.name_it(entry, gbare, KIND_STRIPPED)
 
     # Countries: GeoNames country centroids are not in these tables, so derive them the same way.
     country_info = {r[0]: r for r in _read_tsv(SOURCE_DIR / "countryInfo.txt")}

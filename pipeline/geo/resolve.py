@@ -3,7 +3,10 @@
 Order of evidence: an explicit container ("Alexandria, Va.", "district (Al Hudaydah)", "Mansura in
 Ar-Raqqa"), an admin word after the name, the article's country and admin1 focus (dateline,
 country_hint, the groups and monitors it names, the other unambiguous places), other names with a
-reading in the same admin1, nearness to those places, then population.
+reading in the same admin1, nearness to those places, then population. A second pass then
+re-reads every name in the light of the first pass's readings of the others: a reading in the
+admin1 where most other names were read, or near one of their towns, gains (local news names
+several places of one state, and its "Jackson" and "Madison" are that state's).
 
 Spans that are pieces of longer unknown names ("Abu" of "Abu Salim") are dropped; a village whose
 only readings contradict its written container or the article's region is placed in that
@@ -294,6 +297,9 @@ def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
     return False
 
 
+_OFFICE_OF = re.compile(r"\s+of\s")
+
+
 def _in_context(text: str, m: RawMention) -> RawMention:
     """A copy of ``m`` with what its surroundings say that the recogniser missed.
 
@@ -303,6 +309,9 @@ def _in_context(text: str, m: RawMention) -> RawMention:
     """
     if m.initial and text[max(0, m.start - 1) : m.start] == "(":
         m = replace(m, initial=False)
+    if m.level is not None and _OFFICE_OF.match(text, m.end) and text[m.start : m.end].rsplit(None, 1)[-1].lower() == "department":
+        # "Indiana Department of Transportation": a state's office, not a department (district).
+        m = replace(m, level=None)
     if m.container is None and "container" not in m.flags and _UNKNOWN_THEN_COMMA.search(text, max(0, m.start - 60), m.start):
         # "located at Zamanly, Gadabay": the village is unknown, the name after the comma is
         # still where it lies.
@@ -354,6 +363,60 @@ def _inside(gaz: Gazetteer, e: int, c: int) -> bool:
     return abs(la - cla) < 2.0 and _km(la, lo, cla, clo) <= limit
 
 
+# Second pass: per other name whose first-pass reading lies in a candidate's admin1 (at most
+# three), and for lying near the first-pass reading of another name.
+COHERE_STATE = 1.0
+COHERE_CAP = 3
+COHERE_MIN_POP = 2000
+COHERE_NEAR_KM = 120.0
+COHERE_NEAR = 1.0
+
+
+def _coherence(
+    gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[int, int, float]], text: str
+) -> tuple[Counter, dict[str, int], list[tuple[str, float, float]]]:
+    """What the first pass settled on: per admin1, how many distinct names were read inside it;
+    each name's admin1; and the points of the towns read.
+
+    A local story names several places of one state ("Clarke County ... Oconee ... Barrow"):
+    once most of them are read there, the remaining homonyms ("Jackson", "Madison") follow.
+    """
+    key_a1: dict[str, int] = {}
+    weak: set[str] = set()
+    points: list[tuple[str, float, float]] = []
+    for idx, (entry, _, _) in chosen.items():
+        m = raw[idx]
+        if m.flags & _NO_VOTE:
+            continue
+        key = norm_key(text[m.start : m.end])
+        if key in key_a1:
+            continue
+        feat = int(gaz.feat[entry])
+        a1 = int(gaz.a1[entry]) if feat != COUNTRY else -1
+        key_a1[key] = a1
+        if feat == CITY and int(gaz.pop[entry]) < COHERE_MIN_POP:
+            weak.add(key)  # a hamlet read only because its state is in play must not vote for it
+        if feat == CITY or (feat == ADMIN2 and entry in gaz.admin2_has_seat):
+            points.append((key, float(gaz.lat[entry]), float(gaz.lon[entry])))
+    support = Counter(a for k, a in key_a1.items() if a >= 0 and k not in weak)
+    return support, key_a1, points
+
+
+def _coherence_bonus(
+    gaz: Gazetteer, e: int, a1: int, feat: int, key: str, coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
+) -> float:
+    support, key_a1, points = coherence
+    bonus = 0.0
+    if a1 >= 0:
+        n = support.get(a1, 0) - (1 if key_a1.get(key) == a1 else 0)
+        bonus += COHERE_STATE * min(COHERE_CAP, n)
+    if feat == CITY and points:
+        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
+        if any(k != key and abs(la - pla) < 1.0 and _km(la, lo, pla, plo) < COHERE_NEAR_KM for k, pla, plo in points):
+            bonus += COHERE_NEAR
+    return bonus
+
+
 def resolve(
     text: str,
     raw: list[RawMention],
@@ -391,67 +454,95 @@ def resolve(
     for a, (b, _) in links.items():
         contained_by.setdefault(b, []).append(a)
     doc_full_keys = {norm_key(text[m.start : m.end]) for m in raw if m.level is not None}
-    chosen: dict[int, tuple[int, int, float]] = {}  # idx -> (entry, kind, local)
-    for idx, (m, cands) in enumerate(zip(raw, ranked)):
-        if not cands:
-            continue
-        container_cands: list[int] = []
-        if idx in links:
-            # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
-            b = links[idx][0]
-            container_cands = [e for _, e, _ in ranked[b][:12]]
-            if b in links:
-                container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
-        inner_cands: list[int] = []
-        for a in contained_by.get(idx, ()):
-            inner_cands += [e for _, e, _ in ranked[a][:12]]
-        span_key = norm_key(text[m.start : m.end])
-        full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
-        best, best_score, best_local = None, -1e9, 0.0
-        # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
-        # find its own country and state "in focus" and pass the precision guard.
-        own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
-        for prior, e, k in cands:
-            gain = 0.0
-            local = 0.0  # support from this article's own region, not just its country
-            cc = gaz.country(e)
-            a1 = int(gaz.a1[e])
-            feat = int(gaz.feat[e])
-            if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
-                gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
-            if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1:
-                # A county's state is what tells the many "Anderson County"s apart.
-                local += 3.0 if feat == ADMIN2 else 2.0
-            if container_cands and any(_inside(gaz, e, c) for c in container_cands):
-                local += 8.0 if links[idx][1] != "in" else 6.0
-            if "container" in m.flags and feat in (ADMIN1, COUNTRY):
-                local += 2.0
-            if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
-                local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-            if a1 >= 0 and feat != ADMIN1 and len(cands) > 1:
-                # "Richmond ... Madison County": readings that share a state with some reading of
-                # the article's other names beat ones that stand alone.
-                shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
-                local += CO_STATE_BONUS * min(2, shared)
-            if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY:
-                la, lo = float(gaz.lat[e]), float(gaz.lon[e])
-                if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
-                    local += 1.5
-            if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
-                # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
-                local += 4.0
-            if prior + gain + local > best_score:
-                best, best_score, best_local = (e, k), prior + gain + local, local
-        assert best is not None
-        entry, kind = best
-        # For believing a span is a place at all, the same name written again elsewhere in its
-        # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
-        a1 = int(gaz.a1[entry])
-        own_a1, own_w = single_votes.get(idx, (-1, 0))
-        repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
-        if not _accept(gaz, m, entry, kind, max(best_local, 2.0 if repeat_ok else 0.0), text[m.start : m.end]):
-            continue
-        chosen[idx] = (entry, kind, best_local)
+    cache: dict[int, list[tuple[int, int, float, float, int, int, bool]]] = {}
+
+    def choose(
+        coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]] | None,
+        before: dict[int, tuple[int, int, float]] | None = None,
+    ) -> dict[int, tuple[int, int, float]]:
+        chosen: dict[int, tuple[int, int, float]] = {}  # idx -> (entry, kind, local)
+        for idx, (m, cands) in enumerate(zip(raw, ranked)):
+            if not cands:
+                continue
+            if before is not None and len(cands) == 1:
+                # The second pass only weighs readings against each other: a lone one stands.
+                if idx in before:
+                    chosen[idx] = before[idx]
+                continue
+            span_key = norm_key(text[m.start : m.end])
+            rows = cache.get(idx)
+            if rows is None:
+                # Everything but the second pass's coherence is computed once per mention.
+                container_cands: list[int] = []
+                if idx in links:
+                    # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
+                    b = links[idx][0]
+                    container_cands = [e for _, e, _ in ranked[b][:12]]
+                    if b in links:
+                        container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
+                inner_cands: list[int] = []
+                for a in contained_by.get(idx, ()):
+                    inner_cands += [e for _, e, _ in ranked[a][:12]]
+                full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
+                # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
+                # find its own country and state "in focus" and pass the precision guard.
+                own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
+                # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
+                # state's own context must not favour its towns over itself.
+                self_states = {e for _, e, _ in cands if int(gaz.feat[e]) == ADMIN1}
+                rows = cache[idx] = []
+                for prior, e, k in cands:
+                    gain = 0.0
+                    local = 0.0  # support from this article's own region, not just its country
+                    cc = gaz.country(e)
+                    a1 = int(gaz.a1[e])
+                    feat = int(gaz.feat[e])
+                    if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
+                        gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
+                    if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
+                        # A county's state is what tells the many "Anderson County"s apart.
+                        local += 3.0 if feat == ADMIN2 else 2.0
+                    if container_cands and any(_inside(gaz, e, c) for c in container_cands):
+                        local += 8.0 if links[idx][1] != "in" else 6.0
+                    if "container" in m.flags and feat in (ADMIN1, COUNTRY):
+                        local += 2.0
+                    if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
+                        local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
+                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1:
+                        # "Richmond ... Madison County": readings that share a state with some reading of
+                        # the article's other names beat ones that stand alone.
+                        shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
+                        local += CO_STATE_BONUS * min(2, shared)
+                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY:
+                        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
+                        if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
+                            local += 1.5
+                    if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
+                        # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
+                        local += 4.0
+                    rows.append((e, k, prior + gain + local, local, a1, feat, feat == ADMIN1 or a1 not in self_states))
+            best, best_score, best_local = None, -1e9, 0.0
+            for e, k, base, local, a1, feat, coh_ok in rows:
+                coh = 0.0
+                if coherence is not None and len(cands) > 1 and feat != COUNTRY and coh_ok:
+                    coh = _coherence_bonus(gaz, e, a1, feat, span_key, coherence)
+                if base + coh > best_score:
+                    best, best_score, best_local = (e, k), base + coh, local
+            assert best is not None
+            entry, kind = best
+            # For believing a span is a place at all, the same name written again elsewhere in its
+            # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
+            a1 = int(gaz.a1[entry])
+            own_a1, own_w = single_votes.get(idx, (-1, 0))
+            repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
+            if not _accept(gaz, m, entry, kind, max(best_local, 2.0 if repeat_ok else 0.0), text[m.start : m.end]):
+                continue
+            chosen[idx] = (entry, kind, best_local)
+
+        return chosen
+
+    chosen = choose(None)
+    chosen = choose(_coherence(gaz, raw, chosen, text), chosen)
 
     # A village abroad is only doubted when several names, or a dateline or group, agree on the
     # article's country ("Jordan ... Jordan" alone does not make Shakopee foreign).
@@ -543,6 +634,8 @@ def _relocate(
             strong = link[1] in ("paren", "in")
             if cfeat == CITY and not strong and int(gaz.pop[c]) < _RELOCATE_POP:
                 continue  # "Balail, Hajir Togo": a list of villages, not a village and its town
+            if feat == ADMIN2 and cfeat == ADMIN2 and not strong:
+                continue  # "Dakota, Douglas, Sarpy": a list of counties; none lies in the next
             # "Montego Bay, Saint James Parish": a town abroad is not moved into a same-named
             # parish of another country on a comma alone.
             if strong or (pop < _RELOCATE_POP and (gaz.country(c) == gaz.country(entry) or pop < 20000)):
@@ -619,9 +712,14 @@ def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[Pl
         return ms
     out = []
     for m in ms:
-        town = towns.get((m.country_code or "", m.admin1 or "")) if m.rule.endswith(":admin1_centre") else None
+        seatless = m.rule.endswith(":admin1_centre")
+        # A US county is seldom named after its seat: a town called "Butler" lies anywhere in
+        # Ohio, while the towns the same article names lie in or next to Butler County.
+        us_county = m.feature == "admin2" and m.country_code == "US" and not m.rule.endswith(("region", "foreign", "within_container"))
+        town = towns.get((m.country_code or "", m.admin1 or "")) if seatless or us_county else None
         if town is not None:
-            m = replace(m, latitude=town.latitude, longitude=town.longitude, rule=m.rule.replace(":admin1_centre", ":near_named_town"))
+            rule = m.rule.replace(":admin1_centre", "") + ":near_named_town"
+            m = replace(m, latitude=town.latitude, longitude=town.longitude, rule=rule)
         out.append(m)
     return out
 
