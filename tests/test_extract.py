@@ -263,6 +263,29 @@ def test_a_whole_wars_toll_is_context_not_an_event():
     assert all("thousands" not in text[c.start : c.end] for c in result.casualties)
 
 
+def test_a_wars_numeric_toll_is_context_but_one_attacks_large_toll_is_not():
+    # Cumulative tolls in digits attached to a nearby event made a 10k-article run sum to 252
+    # million killed. A large count with no cumulative cue is one attack's toll and stays.
+    text = (
+        "An air strike killed nine people in the market town on Monday, medics said. "
+        "The civil war has left more than 250,000 people dead. "
+        "More than 12500 people have reportedly been killed and millions displaced since the uprising began. "
+        "The monitor said it had verified the deaths of 14456 people since the start of the revolt. "
+        "Separately, the opposition said 1,300 people were killed in a gas attack on the eastern suburbs."
+    )
+    result = extract_events(text, published=None, dates=[], places=[])
+    assert sorted(e.fatalities or 0 for e in result.events) == [9, 1300]
+    counted = {text[c.start : c.end] for c in result.casualties}
+    assert not any(n in " ".join(counted) for n in ("250,000", "12500", "14456"))
+
+
+def test_a_four_digit_year_is_not_a_large_toll():
+    # "2017 ... At least 22 civilians have been killed since" must not read 2017 as the count.
+    text = "Published 3 April 2017 At least 22 civilians have been killed by air strikes on the town on Monday."
+    result = extract_events(text, published=None, dates=[], places=[])
+    assert [e.fatalities for e in result.events] == [22]
+
+
 # --- Rule changes measured on the ACLED and GVDB dev sets (tiny invented sentences) ----------
 
 
@@ -473,3 +496,186 @@ def test_party_members_shot_by_gunmen_are_civilians():
     # A bare "members" names no armed group: "members of the ruling party" are civilians.
     ev = _run("Gunmen shot dead two members of the ruling party in the town.").events[0]
     assert ev.event_type == "attack_on_civilians"
+
+
+def test_drug_suspect_killed_in_a_raid_is_an_attack_on_civilians():
+    # Drug suspects are civilians: their count stays, with the civilian group.
+    (ev,) = _run("Two drug suspects were killed during a police raid in the village.").events
+    assert (ev.event_type, ev.fatalities) == ("attack_on_civilians", 2)
+    (c,) = _cas("A drug and theft suspect was shot dead by officers.")
+    assert (c.kind, c.count_low, c.victim_group) == ("killed", 1, "civilians")
+
+
+def test_plain_suspects_still_count_as_a_toll():
+    (c,) = _cas("Three suspects were killed in the exchange.")
+    assert (c.kind, c.count_low, c.victim_group) == ("killed", 3, "fighters")
+
+
+def test_victim_in_the_drug_trade_makes_the_killing_a_clash():
+    text = "A man was shot dead by two gunmen on a motorbike. The victim had a record for drug trafficking."
+    (ev,) = _run(text).events
+    assert (ev.event_type, ev.fatalities) == ("armed_clash", 1)
+
+
+def test_victim_denied_a_gang_link_stays_a_civilian():
+    text = "A man was shot dead by two gunmen on a motorbike. The victim was not a member of any gang."
+    (ev,) = _run(text).events
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_gang_member_found_dead_counts_one_killed():
+    (ev,) = _run("A gang member was found dead near the market.").events
+    assert (ev.event_type, ev.fatalities) == ("armed_clash", 1)
+
+
+def test_drive_by_is_not_an_agent_phrase():
+    # The "by" of "drive-by" names no attacker: the officers after it are the targets.
+    (ev,) = _run("Armed men carried out a drive-by shooting against two police officers on patrol.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_vague_count_of_fighters_names_the_target():
+    (ev,) = _run("The group launched an attack on enemy sites, killing a number of fighters.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_insurgent_sentence_escapes_a_protest_paragraph():
+    text = (
+        "Troops had an encounter with militants in the orchard, in which two militants were killed. "
+        "Later, rioters pelted stones at the troops."
+    )
+    (ev,) = _run(text).events
+    assert (ev.event_type, ev.fatalities) == ("armed_clash", 2)
+
+
+def test_tear_gas_fired_at_villagers_is_not_vetoed_by_its_own_words():
+    (ev,) = _run("Soldiers fired tear gas at farmers working their fields.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_tear_gas_beside_a_protest_is_still_a_riot():
+    assert _run("Police fired tear gas at protesters in the square.").events == []
+
+
+def test_weak_killing_before_a_later_attack_keeps_its_own_event():
+    text = (
+        "On 25 September 2016, a shopkeeper was shot dead in the market. "
+        "Another shopkeeper was attacked on 2 January 2016."
+    )
+    dates = [_dm("25 September 2016", text, "2016-09-25"), _dm("2 January 2016", text, "2016-01-02")]
+    days = {e.event_date for e in _run(text, dates=dates).events}
+    assert date(2016, 9, 25) in days
+
+
+def test_attack_on_a_police_station_is_a_clash():
+    (ev,) = _run("Militants attacked the police station in the town and wounded three officers.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_civilian_assaulted_at_a_police_station_is_not_a_clash():
+    (ev,) = _run("Police assaulted a trader at a police station in the town.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_confronted_by_a_militia_is_a_clash():
+    (ev,) = _run("Customs officers were confronted by an armed militia near the border.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_shooter_of_an_active_injury_is_not_injured():
+    # "a guard shot and injured a farmer": the guard did the shooting.
+    cas = _cas("A guard shot and injured a farmer near the gate.")
+    assert [(c.kind, c.victim_group) for c in cas] == [("injured", "civilians")]
+    assert _cas("A soldier shot at a bus near the gate.") == []
+
+
+def test_military_prison_is_a_place_not_a_target():
+    (ev,) = _run("A detainee died under torture in a military prison.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Gunmen ambushed and killed four herders on the road.", "Gunmen shot dead two civilians using small arms fire."],
+)
+def test_one_sided_clash_words_with_only_civilian_victims_are_attacks(text):
+    (ev,) = _run(text).events
+    assert ev.event_type == "attack_on_civilians"
+
+
+def test_ambush_of_soldiers_stays_a_clash():
+    (ev,) = _run("Rebels ambushed an army convoy, killing three soldiers.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_storming_a_house_is_an_attack_on_civilians():
+    (ev,) = _run("Soldiers stormed a house in the village and beat the owner.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen assassinated a local trader outside his shop.",
+        "Guards clashed with a raider, killing the man.",
+        "Fighting broke out in the market, leading to the death of a bystander.",
+    ],
+)
+def test_one_named_victim_of_a_killing_is_one_dead(text):
+    assert any(c.kind == "killed" and c.count_low == 1 for c in _cas(text))
+
+
+def test_killed_a_number_is_not_one_dead():
+    assert not any(c.count_low == 1 for c in _cas("The army killed a number of raiders."))
+
+
+def test_count_with_an_unknown_head_noun_before_a_passive_kill():
+    (c,) = _cas("In the raid, 3 Zorani were killed.")
+    assert (c.kind, c.count_low) == ("killed", 3)
+    (c,) = _cas("Two XYZ members were shot and wounded.")
+    assert (c.kind, c.count_low) == ("injured", 2)
+
+
+def test_unknown_head_needs_a_verb_that_agrees_and_names_victims():
+    assert not any(c.count_low == 2 for c in _cas("A man carrying two rifles was shot dead."))
+    assert _cas("Police said 2 rifles were found near the dead.") == []
+
+
+def test_sniper_fire_on_police_is_a_clash():
+    (ev,) = _run("Snipers targeted and wounded two policemen at the crossing.").events
+    assert ev.event_type == "armed_clash"
+
+
+def test_fighters_captured_in_the_field_is_a_clash():
+    (ev,) = _run("Government forces captured 3 rebels on the northern front.").events
+    assert ev.event_type == "armed_clash"
+
+
+@pytest.mark.parametrize(
+    "text", ["A bomb planted by militants injured two workers.", "Insurgents blew up a railway track near the town."]
+)
+def test_planted_bombs_and_sabotage_are_explosive_attacks(text):
+    (ev,) = _run(text).events
+    assert ev.event_type == "explosive_attack"
+
+
+def test_single_shell_fired_is_shelling():
+    (ev,) = _run("A stray shell fired by the army fell in the village.").events
+    assert ev.event_type == "shelling"
+
+
+def test_counts_listed_before_one_verb_share_it():
+    cas = _cas("3 guards, 2 drivers, and 1 soldier were killed in the raid.")
+    assert sorted((c.kind, c.count_low) for c in cas) == [("killed", 1), ("killed", 2), ("killed", 3)]
+    (ev,) = _run("Rebels attacked the post; 4 rebels and 2 soldiers were killed.").events
+    assert ev.fatalities == 6
+
+
+def test_including_clause_between_count_and_verb():
+    (ev,) = _run("Troops clashed with rebels, and 6 rebels including their leader were killed.").events
+    assert ev.fatalities == 6
+
+
+def test_a_subset_list_after_including_is_not_added():
+    (ev,) = _run("Gunmen killed 7 people, including 3 women and 2 children.").events
+    assert ev.fatalities == 7

@@ -20,6 +20,10 @@ _SKIP_AFTER = re.compile(r"\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|mi
 _AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*$")
 # An object right after the verb makes the count its subject, not its victim ("gunmen killed a man").
 _ACTIVE_OBJECT = re.compile(r"\s+(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|\d+|his|her|their|several|dozens|scores)\b", re.I)
+_SHOT_AT = re.compile(r"\s+(?:at|towards|upon)\b", re.I)
+_UNKNOWN_HEAD_VERB = re.compile(r" (were|was|have been|has been|had been|got) ", re.I)
+_INCLUDING_CLAUSE = re.compile(r"^\s*,?\s*(?:including|among them)\s+[^,.;]{1,50}?,?(?=\s+(?:were|was|have been|has been|had been)\s)", re.I)
+_AND_JOIN = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|as well as\s+|plus\s+)$", re.I)
 _AUXILIARY = re.compile(r"\b(?:were|was|are|is|been|being|got|have|has|had|be)\b", re.I)
 _RELATIVE = re.compile(r"^\s*(?:,\s*)?(?:who|that|which)?\s*")
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
@@ -103,6 +107,26 @@ def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | N
     return None
 
 
+def _unknown_head(s: str, pos: int, lex: CasualtyLexicon, count: int | None) -> tuple[str, int] | None:
+    """A count whose head noun is not in the victim lexicon ("3 Fulani", "2 NDS members"): one or
+    two plain words, then a passive kill or injury verb, make it a count of unspecified victims."""
+    i = pos
+    for _ in range(2):
+        wm = lex.modifier_re.match(s, i + len(s[i:]) - len(s[i:].lstrip(" ")))
+        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+            return None
+        i = wm.end()
+        after = s[i : i + 80]
+        aux = _UNKNOWN_HEAD_VERB.match(after)
+        # The verb agrees with the count: "a man wielding two guns was shot" is not two victims.
+        if aux and (count is None or (count == 1) == (aux.group(1).lower() in ("was", "has been"))):
+            verb = lex.kill_after_re.match(after, 1) or lex.injure_after_re.match(after, 1)
+            # "2 rifles were found", "5 patients were treated": only a killing or wounding verb names victims.
+            if verb and not verb.group(0).lower().endswith(("found", "treated")):
+                return "unspecified", i
+    return None
+
+
 def _noun_phrase_end(s: str, end: int, lex: CasualtyLexicon) -> int:
     """Where a victim phrase really ends: "civilian health worker was killed" names its verb after
     "worker", not after "civilian", so a later victim noun within two words extends the phrase."""
@@ -139,6 +163,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
     running: bool | None = None  # looked up only once a count is found: most cue sentences have none
     prev: Casualty | None = None
     prev_end = 0
+    pending: list[tuple[re.Match[str], _Count, str, int]] = []  # counts waiting for a verb
     for m in lex.count_re.finditer(sentence):
         if any(a <= m.start() < b for a, b in blocked):
             continue
@@ -155,9 +180,12 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         count = _parse_count(m, lex)
         if count is None:
             continue
+        if victim is None and not is_article:
+            victim = _unknown_head(sentence, m.end(), lex, parse_number(raw, lex))  # "3 Fulani were killed"
         group, vend = victim if victim else ("unspecified", m.end())
         after = sentence[vend : vend + 80]
         after = _RELATIVE.sub(" ", after)
+        after = _INCLUDING_CLAUSE.sub(" ", after)  # "5 people, including 2 children, were killed"
         before = sentence[max(prev_end, m.start() - 60) : m.start()]
         kind, rule = _classify(after, before, group, sentence, m, lex)
         subset = False
@@ -169,16 +197,35 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             if lex.subset_re.search(gap) and len(gap) < 40:
                 kind, rule, subset = prev.kind, "cas.subset", True
             elif _JOIN.match(gap):
-                kind, rule = prev.kind, "cas.joined"
+                kind, rule, subset = prev.kind, "cas.joined", is_subset(prev)
         elif kind is not None and prev is not None and prev.kind == kind:
             gap = sentence[prev_end : m.start()]
-            subset = bool(lex.subset_re.search(gap)) and len(gap) < 40
+            # "including one officer and four soldiers": the list after "including" stays a subset.
+            subset = (bool(lex.subset_re.search(gap)) and len(gap) < 40) or (is_subset(prev) and bool(_JOIN.match(gap)))
         if kind is None:
+            # "12 militants and 3 guards were killed": the first count waits for the verb of the next.
+            if victim is None or is_article:
+                pending = []
+            elif pending and _AND_JOIN.match(sentence[pending[-1][3] : m.start()]):
+                pending.append((m, count, group, vend))  # "3 policemen, 2 guards, and 1 soldier were killed"
+            else:
+                pending = [(m, count, group, vend)]
             continue
         if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur)", before, re.I):
             continue
         if running is None:
             running = lex.running_re.search(sentence) is not None
+        if pending and rule == "cas.after" and _AND_JOIN.match(sentence[pending[-1][3] : m.start()]):
+            for pm, pcount, pgroup, pend in pending:
+                out.append(
+                    Casualty(
+                        kind=kind, count_low=pcount.low, count_high=pcount.high, qualifier=pcount.qualifier,
+                        victim_group=pgroup, start=offset + pm.start(), end=offset + pend, text=sentence[pm.start() : pend],
+                        rule="cas.joined" + (".subset" if subset else ""), is_running_total=running,
+                        vague_term=pcount.vague_term,
+                    )
+                )
+        pending = []
         c = Casualty(
             kind=kind,
             count_low=count.low,
@@ -216,6 +263,8 @@ def _classify(
         return None, ""  # "gunmen shot and killed a fighter": the gunmen did the killing
     if ka:  # "was shot and killed" also starts like an injury; death wins
         return "killed", "cas.after"
+    if ia and not _AUXILIARY.search(ia.group(0)) and (_ACTIVE_OBJECT.match(after, ia.end()) or _SHOT_AT.match(after, ia.end())):
+        return None, ""  # "a policeman shot and injured a driver", "gunmen shot at a bus": the shooters
     if ia:
         return "injured", "cas.after"
     if group == "unspecified" and re.match(r"\s*(?:dead|bodies|body|corpses?)\b", sentence[m.end() :], re.I):

@@ -28,8 +28,10 @@ _GROUND_BOMBING = re.compile(r"^(?:bombard|pounded)", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?\w+\W*$", re.I)
 _PASSIVE_LOOKBACK = 100
 _PASSIVE_VERB = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?(?:\w+ed|shot|hit|beaten|stabbed|slain)\b", re.I)
-_AGENT_BY = re.compile(r"\bby\b", re.I)
-_AGENT = re.compile(r"\b(?:by|during)\b", re.I)
+_AGENT_BY = re.compile(r"(?<!-)\bby\b", re.I)  # not the "by" of "drive-by"
+_AGENT = re.compile(r"(?<!-)\b(?:by|during)\b", re.I)
+# "was found dead", "were shot and killed": a passive auxiliary right before a multi-word hit.
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,14 @@ def find_hits(
     return hits
 
 
-def resolve_type(hit: Hit, sentence: str, casualties: list[Casualty], context_type: str | None, lex: Lexicon) -> str:
-    """The event type of a hit; '@bombing' and '@attack' depend on what surrounds them."""
+def resolve_type(
+    hit: Hit, sentence: str, casualties: list[Casualty], context_type: str | None, lex: Lexicon,
+    *, criminal_victims: bool = False,
+) -> str:
+    """The event type of a hit; '@bombing' and '@attack' depend on what surrounds them.
+
+    ``criminal_victims`` says the paragraph calls the victims part of the drug or gang trade
+    ("the victim had charges against him for drug trafficking"): such killings are clashes."""
     etype = hit.rule.event_type
     ev = lex.events
     if etype == "@bombing":
@@ -100,7 +108,9 @@ def resolve_type(hit: Hit, sentence: str, casualties: list[Casualty], context_ty
     if etype == "@attack":
         if ev.civilian_status_re.search(sentence):
             return "attack_on_civilians"  # security staff off duty or retired are hit as civilians
-        groups = {c.victim_group for c in casualties if c.count_low} - {"unspecified"}
+        if criminal_victims:
+            return "armed_clash"
+        groups = _victim_groups(casualties)
         if groups and groups <= {"soldiers", "police", "fighters"}:
             return "armed_clash"
         if groups & {"civilians", "children", "women"}:
@@ -115,14 +125,28 @@ def resolve_type(hit: Hit, sentence: str, casualties: list[Casualty], context_ty
         if mil and (not civ or mil.start() < civ.start()):
             return "armed_clash"
         return "attack_on_civilians"
+    if etype == "armed_clash" and hit.rule.one_sided:
+        # "gunmen ambushed and killed 4 villagers", "shot 2 civilians using small arms fire": the
+        # weapon or the ambush says nothing of a second armed side, and only civilians fell.
+        groups = _victim_groups(casualties)
+        if groups and groups <= _CIVILIAN_GROUPS:
+            return "attack_on_civilians"
     return etype
+
+
+_CIVILIAN_GROUPS = frozenset({"civilians", "children", "women"})
+
+
+def _victim_groups(casualties: list[Casualty]) -> set[str]:
+    """Who was hit, from the counted casualties (a vague "a number of fighters" names them too)."""
+    return {c.victim_group for c in casualties if c.count_low or (c.count_low is None and c.vague_term)} - {"unspecified"}
 
 
 def _passive_target(sentence: str, hit: Hit, military: re.Pattern[str], civilian: re.Pattern[str]) -> str | None:
     """Who was hit in a passive clause ("police officers were shot by ..."): the target stands
     before the verb, so the look-ahead for it finds only the attackers or nothing."""
     head = sentence[max(0, hit.start - _PASSIVE_LOOKBACK) : hit.end]
-    passive = _PASSIVE.search(head)
+    passive = _PASSIVE.search(head) or _PASSIVE_BEFORE.search(head, 0, len(head) - (hit.end - hit.start))
     if passive is None:
         # The hit may be the attackers in the agent phrase: "police were shot ... by armed men".
         verbs = list(_PASSIVE_VERB.finditer(head))
@@ -239,14 +263,38 @@ def extract_events(
 
     # Clashes and killings inside a protest or riot paragraph are riots, outside our six types;
     # a paragraph is only looked at when one of its triggers could be vetoed.
+    # A trigger's own words ("fired tear gas at villagers") never make its paragraph a protest.
     protest_paras: dict[int, bool] = {}
+    trigger_spans = [(s.start + m.start(), s.start + m.end()) for _, s, triggers, _, _ in kept for m in triggers]
+
+    def protest_words(a: int, b: int) -> bool:
+        gate = lex.events.protest_re
+        if not gate.may_match(text[a:b]):
+            return False
+        return any(
+            not any(x <= m.start() and m.end() <= y for x, y in trigger_spans) for m in gate.regex.finditer(text, a, b)
+        )
 
     def in_protest(p: int) -> bool:
         if p not in protest_paras:
-            a, b = para_spans[p]
-            gate = ev.protest_re
-            protest_paras[p] = gate.may_match(text[a:b]) and gate.regex.search(text, a, b) is not None
+            protest_paras[p] = protest_words(*para_spans[p])
         return protest_paras[p]
+
+    def protest_veto(p: int, s: Sentence) -> bool:
+        # A sentence naming insurgents and no protest word of its own is the armed event the
+        # protest was about, or beside it ("an encounter with militants ... stone-pelting crowds").
+        if not in_protest(p):
+            return False
+        return lex.events.armed_party_re.search(s.text) is None or protest_words(s.start, s.end)
+
+    # Paragraphs that call the victims part of the drug or gang trade: their @attacks are clashes.
+    criminal_paras: dict[int, bool] = {}
+
+    def criminal(p: int) -> bool:
+        if p not in criminal_paras:
+            a, b = para_spans[p]
+            criminal_paras[p] = lex.events.criminal_victim_re.search(text, a, b) is not None
+        return criminal_paras[p]
 
     per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty], re.Match[str] | None]] = []
     sports_article: bool | None = None
@@ -254,7 +302,7 @@ def extract_events(
         if lex.casualties.background_re.search(s.text):
             continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
         vetoable = any(ev.triggers[int((m.lastgroup or "t0")[1:])].protest_veto for m in triggers)
-        hits = find_hits(s.text, lex, protest=in_protest(s.paragraph) if vetoable else False, matches=triggers)
+        hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s) if vetoable else False, matches=triggers)
         cas = find_casualties(s.text, s.start, lex.casualties, cued=True) if cued else []
         if hits or cas or cf:
             # Match reports "shoot", "counter-attack" and are "killed by two decisions": sports talk
@@ -272,7 +320,11 @@ def extract_events(
         for h in hits
         if h.rule.event_type in ("airstrike", "shelling", "explosive_attack")
     ]
-    strong_paras = {s.paragraph for _, s, hits, _, _ in per_sentence if any(not h.rule.weak for h in hits)}
+    # Where each paragraph's first strong trigger stands: a weak one after it only adds casualties.
+    first_strong: dict[int, int] = {}
+    for i, s, hits, _, _ in per_sentence:
+        if any(not h.rule.weak for h in hits):
+            first_strong.setdefault(s.paragraph, i)
 
     drafts: list[_Draft] = []
     orphans: list[tuple[int, int, list[Casualty]]] = []  # (sentence index, paragraph, casualties)
@@ -282,15 +334,20 @@ def extract_events(
         # Actor lookup is the costliest regex; run it only where an event will need it.
         actors = find_actors(s.text, lex.actors) if (hits or cf) else []
         para_start = para_spans[s.paragraph][0]
-        violent = [h for h in hits if not (h.rule.weak and s.paragraph in strong_paras and not _has_strong(hits))]
+        violent = [h for h in hits if not (h.rule.weak and first_strong.get(s.paragraph, i) < i and not _has_strong(hits))]
         made = False
         if violent:
             best = max(violent, key=lambda h: (h.rule.priority, -h.start))
             pos = s.start + best.start
             context = min(explicit, key=lambda e: abs(e[0] - pos))[1] if explicit else None
-            etype = resolve_type(best, s.text, cas, context, lex)
+            crim = any(h.rule.event_type == "@attack" for h in violent) and criminal(s.paragraph)
+            etype = resolve_type(best, s.text, cas, context, lex, criminal_victims=crim)
             sub = best.rule.sub_event_type or next(
-                (h.rule.sub_event_type for h in hits if h.rule.sub_event_type and resolve_type(h, s.text, cas, context, lex) == etype),
+                (
+                    h.rule.sub_event_type
+                    for h in hits
+                    if h.rule.sub_event_type and resolve_type(h, s.text, cas, context, lex, criminal_victims=crim) == etype
+                ),
                 None,
             )
             modality, claimed_by = _modality(s.text, best.start, lex, actors)

@@ -402,6 +402,7 @@ class TriggerRule:
     priority: int
     weak: bool
     protest_veto: bool
+    one_sided: bool = False  # an armed_clash word that does not say both sides fought (a weapon, an ambush)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,9 +411,11 @@ class EventLexicon:
     trigger_re: Matcher  # one alternation; group name t<i> says which rule matched
     negative_re: Matcher
     protest_re: GatedPattern  # searched per paragraph: mostly ruled out by its literal words
+    armed_party_re: re.Pattern[str]  # insurgents named in a sentence exempt it from a paragraph's protest veto
     military_target_re: re.Pattern[str]
     civilian_target_re: re.Pattern[str]
     civilian_status_re: re.Pattern[str]  # off-duty or former security staff are civilians
+    criminal_victim_re: re.Pattern[str]  # "the victim had charges against him for drug trafficking"
     context_air_re: re.Pattern[str]
     context_ground_re: re.Pattern[str]
     context_explosive_re: re.Pattern[str]
@@ -513,6 +516,28 @@ def _compile(path: Path, entry: str, pattern: Any, *, words: bool = True) -> re.
         raise ConfigError(f"{path}: entry {entry!r} is not a valid regex: {err}") from err
 
 
+def _templated(path: Path, data: dict[str, Any], key: str, terms_key: str) -> re.Pattern[str]:
+    """One regex from a list of patterns, any of which may match, with ``<NAME>`` replaced by the
+    shared sub-pattern ``data[terms_key][NAME]`` (a number or a list of war words, written once)."""
+    terms, patterns = _field(path, data, terms_key), _field(path, data, key)
+    if not isinstance(terms, dict) or not isinstance(patterns, list) or not patterns:
+        raise ConfigError(f"{path}: {terms_key!r} must map names to regexes and {key!r} be a list of regexes")
+
+    def expand(pattern: str) -> str:
+        def term(m: re.Match[str]) -> str:
+            if m.group(1) not in terms:
+                raise ConfigError(f"{path}: entry {key!r} uses <{m.group(1)}>, which {terms_key!r} does not define")
+            return f"(?:{terms[m.group(1)]})"
+
+        return re.sub(r"<([A-Z_]+)>", term, pattern)
+
+    joined = "|".join(f"(?:{expand(p)})" for p in patterns)
+    try:
+        return re.compile(joined, _FLAGS)
+    except re.error as err:
+        raise ConfigError(f"{path}: entry {key!r} is not a valid regex: {err}") from err
+
+
 def _field(path: Path, data: dict[str, Any], key: str) -> Any:
     if key not in data:
         raise ConfigError(f"{path}: missing entry {key!r}")
@@ -537,7 +562,8 @@ def _load_events(rules_dir: Path) -> EventLexicon:
         _compile(path, rid, t.get("pattern"))
         rules.append(
             TriggerRule(
-                rid, etype, t.get("sub_event_type"), t["priority"], bool(t.get("weak")), bool(t.get("protest_veto"))
+                rid, etype, t.get("sub_event_type"), t["priority"], bool(t.get("weak")), bool(t.get("protest_veto")),
+                bool(t.get("one_sided")),
             )
         )
         parts.append(f"(?P<t{i}>{t['pattern']})")
@@ -552,9 +578,11 @@ def _load_events(rules_dir: Path) -> EventLexicon:
             _compile(path, "negatives", neg), alternatives=[n["pattern"] for n in negatives]
         ),
         protest_re=GatedPattern(_compile(path, "protest_context", _field(path, data, "protest_context"))),
+        armed_party_re=_compile(path, "armed_parties", _field(path, data, "armed_parties")),
         military_target_re=_compile(path, "military_targets", _field(path, data, "military_targets")),
         civilian_target_re=_compile(path, "civilian_targets", _field(path, data, "civilian_targets")),
         civilian_status_re=_compile(path, "civilian_status", _field(path, data, "civilian_status")),
+        criminal_victim_re=_compile(path, "criminal_victim", _field(path, data, "criminal_victim")),
         context_air_re=_compile(path, "context_air", _field(path, data, "context_air")),
         context_ground_re=_compile(path, "context_ground", _field(path, data, "context_ground")),
         context_explosive_re=_compile(path, "context_explosive", _field(path, data, "context_explosive")),
@@ -600,7 +628,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
     victim = "|".join(f"(?P<v_{g}>{p})" for g, p in groups.items())
     cues = (
         "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
-        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat"
     )
     return CasualtyLexicon(
         word_values={**units, **tens, **scales, **fixed},
@@ -620,7 +648,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         kill_before_re=re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS),
         injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
         running_re=PrefixedPattern(_compile(path, "running_total", _field(path, data, "running_total"))),
-        background_re=PrefixedPattern(re.compile(_field(path, data, "background_toll"), _FLAGS)),
+        background_re=PrefixedPattern(_templated(path, data, "background_toll", "background_terms")),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
