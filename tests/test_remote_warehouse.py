@@ -170,6 +170,33 @@ def test_report_is_written_into_the_bucket(s3, first):
 
 
 @slow
+def test_airflow_dag_publishes_into_the_bucket_like_the_cli(s3, first, tmp_path):
+    # The DAG's `out` Param takes the same URL: its tasks stage locally (CONFLICT_EVENTS_STAGING_DIR,
+    # which Celery workers would share) and publish into the bucket; the rows match the CLI's.
+    from tests.published_rows import normalised
+    from tests.test_dag_e2e import RUNNER, airflow_env
+
+    home = tmp_path / "airflow"
+    env = {**airflow_env(home), **s3["env"], "CONFLICT_EVENTS_STAGING_DIR": str(tmp_path / "staging")}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    conf = {"input": str(SAMPLES), "out": f"s3://{BUCKET}/dag", "batch": BATCH}
+    dags = str(Path(__file__).resolve().parents[1] / "dags")
+    result = subprocess.run([sys.executable, "-c", RUNNER, dags, json.dumps([conf])], env=env, capture_output=True,
+                            text=True, timeout=900, cwd=home)
+    states = [line for line in result.stdout.splitlines() if line.startswith("STATES ")]
+    assert result.returncode == 0 and states, result.stdout[-3000:] + result.stderr[-3000:]
+    assert json.loads(states[-1][len("STATES "):])[0]["state"] == "success"
+    for name in TABLES:
+        assert len(_files(s3, "dag", name)) == 1, name
+    compared = [name for name in TABLES if name != "runs"]  # runs holds the settings and timings
+    assert normalised({n: _rows(s3, "dag", n) for n in compared}) == normalised({n: _rows(s3, "wh", n) for n in compared})
+    assert _leftovers(s3, "dag") == []
+    assert not any((tmp_path / "staging").glob("*/*")), "the run's local staging folder was not cleaned up"
+
+
+@slow
 def test_rerun_replaces_the_partition_instead_of_appending(s3, first):
     _copy(s3, "wh", "rerun")
     _run(s3, "rerun")
