@@ -64,6 +64,9 @@ def format_markdown(doc: dict) -> str:
                 m = t[tool]
                 acc = "n/a" if m["acc_161km"] is None else f"{m['acc_161km']:.3f}"
                 lines.append(f"| toponyms | lgl ({m['docs']}) | {tool} | {m['docs_per_s']:,.0f} | {m['recall']:.3f} | {m['precision']:.3f} | {acc} |")
+            if "ours_recognition_only" in t:
+                m = t["ours_recognition_only"]
+                lines.append(f"| toponyms | lgl ({m['docs']}) | ours, recognition only | {m['docs_per_s']:,.0f} | – | – | – |")
     if doc.get("targets"):
         lines += ["", "**Targets:**", "", "| target | verdict | measured |", "|---|---|---|"]
         lines += [f"| {t['target']} | {t['verdict']} | {t['value'] or '–'} |" for t in doc["targets"]]

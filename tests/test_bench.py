@@ -82,3 +82,13 @@ def test_the_committed_results_still_read_and_render():
     doc = json.loads(results[-1].read_text(encoding="utf-8"))
     assert len(check_targets(doc)) == 5
     assert "|" in format_markdown(doc)
+
+
+def test_toponym_target_reports_the_recogniser_alone_beside_find_places():
+    # geotext only finds names; find_places also geocodes. The verdict stays on find_places (strict),
+    # and the like-for-like ratio of the recogniser alone is shown with it.
+    results = _results(600, 250, 1500)
+    results["competitors"]["toponyms"]["speed_ratio_recognition_only"] = 0.25
+    topo = next(t for t in check_targets(results) if t["target"].startswith("toponyms"))
+    assert topo["verdict"] == "fail (faster)"
+    assert "2.0x slower than geotext (recognition alone 4.0x slower)" in topo["value"]
