@@ -527,10 +527,19 @@ def _unknown_admin_name(
     out.append(RawMention(off + plan.rs[names[0]], e, [], level=level, initial=initial))
 
 
+# "X district (Y)", "X LGA (Y, Z)", "X sector area (Y)": a unit word or two between a place and
+# the parenthesis that names its region.
+_UNIT_BEFORE_PAREN = re.compile(r" (?:[a-z]+ ){1,2}\(| [A-Z]{2,4} \(")
+
+
 def _link_containers(text: str, ms: list[RawMention]) -> None:
     """Mark "Alexandria, Va." and "Durayhimi district (Al Hudaydah)": the second names the first's region."""
     for a in range(len(ms) - 1):
         gap = text[ms[a].end : ms[a + 1].start]
-        if gap in (", ", ",", " (", "(") and (gap.strip() != "(" or text[ms[a + 1].end : ms[a + 1].end + 1] == ")"):
+        after = text[ms[a + 1].end : ms[a + 1].end + 1]
+        if gap in (", ", ",") or (gap in (" (", "(") and after == ")") or (
+            # "Batsari LGA (Katsina)", "Nimbahera taluka (Chittorgarh, Rajasthan)"
+            after in (")", ",") and _UNIT_BEFORE_PAREN.fullmatch(gap)
+        ):
             ms[a].container = a + 1
             ms[a + 1].flags.add("container")

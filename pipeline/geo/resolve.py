@@ -629,8 +629,10 @@ def _relocate(
             cfeat = int(gaz.feat[c])
             if entry == c or _inside(gaz, entry, c) or cfeat == REGION:
                 continue
-            if cfeat == CITY and pop >= int(gaz.pop[c]) and link[1] != "in":
-                continue  # a town does not lie inside a smaller one: the container is misread
+            if cfeat == CITY and pop >= int(gaz.pop[c]) and link[1] != "in" and raw[link[0]].level is None:
+                # a town does not lie inside a smaller one: the container is misread; but "Poonch
+                # district" names the district, which the town of its name stands for
+                continue
             strong = link[1] in ("paren", "in")
             if cfeat == CITY and not strong and int(gaz.pop[c]) < _RELOCATE_POP:
                 continue  # "Balail, Hajir Togo": a list of villages, not a village and its town
