@@ -118,7 +118,11 @@ def choose_place(
             p = places[i]
             # Between coarse places, a province beats its country ("forces of Azerbaijan located
             # at Munjuglu, Tovuz": the village is unknown, Tovuz district is the best left).
-            return (not ok[i], _coarse(p), p.feature == "country", i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
+            # A town beats the district it lies in ("Montego Bay, Saint James Parish"), a district
+            # the province.
+            coarse = _coarse(p)
+            finer = p.feature != "admin2" if coarse else p.feature == "admin2"
+            return (not ok[i], coarse, p.feature == "country", finer, i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
 
         return places[min(own, key=rank)]
     earlier = [i for i, p in enumerate(places) if p.start < sentence[0] and ok[i]] or [
