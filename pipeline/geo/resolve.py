@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
@@ -35,7 +35,7 @@ SMALL_TOWN = 20000
 TOP_COUNTRY_BONUS = 1.0
 # Per other name (at most two) with a plausible reading in the same admin1 as this candidate.
 CO_STATE_BONUS = 0.75
-_KIND_PENALTY = {KIND_PRIMARY: 0.0, KIND_ALTERNATE: 1.0, KIND_STRIPPED: 1.5, KIND_ABBREV: 0.5}
+_KIND_PENALTY = {KIND_PRIMARY: 0.0, KIND_ALTERNATE: 1.0, KIND_STRIPPED: 1.5, KIND_ABBREV: 0.5, KIND_VARIANT: 1.5}
 _LEVEL_FEATURE = {"admin1": ADMIN1, "admin2": ADMIN2, "city": CITY}
 
 
@@ -223,6 +223,10 @@ def _accept(gaz: Gazetteer, m: RawMention, entry: int, kind: int, local: float, 
         # "AM", "PM", "IS": short capitals are only trusted as country codes ("US", "UK").
         return feat == COUNTRY or "container" in m.flags
     if "stripped_only" in m.flags and not supported:
+        return False
+    if "variant" in m.flags and not (m.in_dateline or m.level is not None or m.container is not None or "container" in m.flags):
+        # A spelling variant ("Quamishli city", "Tooz Khurmato district") needs its admin word or
+        # container: bare, too many surnames and words look like some village.
         return False
     if ("common_word" in m.flags or "first_name" in m.flags) and not (m.cue and supported):
         return False
@@ -643,9 +647,12 @@ def _relocate(
             if strong or (pop < _RELOCATE_POP and (gaz.country(c) == gaz.country(entry) or pop < 20000)):
                 out[idx] = (c, "within_container")
                 continue
+        cc = gaz.country(entry)
+        if "variant" in raw[idx].flags and top_country and cc != top_country:
+            out[idx] = (-1, "foreign")  # "Masisi (Nord-Kivu)" is no spelling of Maxixe, Mozambique
+            continue
         if local >= 6.0 or raw[idx].in_dateline:
             continue
-        cc = gaz.country(entry)
         own_cc = own_votes.get(idx, _NO_VOTES)[0]
         support = countries.get(cc, 0) - own_cc.get(cc, 0)
         top_support = countries[top_country] - own_cc.get(top_country, 0) if top_country else 0
