@@ -21,6 +21,8 @@ _AGREE_KM = 50.0
 # A village read in another province than the one written after it ("Pisky, Donetsk") is a
 # namesake; big towns are left alone, as lists ("Kabul, Ghor, Laghman") look the same.
 _NAMESAKE_POP = 50000
+# Weight of a province or district in the vote on the article's country (a town counts 1).
+_ADMIN_VOTE = 3
 
 
 def resolved(places: list[PlaceMention], skip: list[tuple[int, int]]) -> list[PlaceMention]:
@@ -92,7 +94,12 @@ def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[i
             )
             out.append(near and i not in namesakes)
         return out
-    votes = Counter(p.country_code for p in places if p.country_code)
+    # A province or district named in the text says more about the country than a town does:
+    # "in Valencia, Sangre Grande" is in Trinidad, "Famale (Dessa, Tillaberi)" in Niger.
+    votes: Counter = Counter()
+    for p in places:
+        if p.country_code:
+            votes[p.country_code] += _ADMIN_VOTE if p.feature in ("admin1", "admin2") else 1
     if len(votes) > 1:
         (top, n), (_, n2) = votes.most_common(2)
         if n > n2:
