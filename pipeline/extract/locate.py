@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 
 from pipeline.models import PlaceMention
 
@@ -108,6 +109,26 @@ def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[i
 
 
 def choose_place(
+    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
+) -> PlaceMention | None:
+    """The event's place (see ``_choose``); a province alone stands for its largest town.
+
+    An event said to happen only "in Balkh province" is placed where such events are reported
+    from and coded at, its main town (Mazar-e Sharif), not at the province's middle.
+    """
+    p = _choose(places, sentence, trigger, paragraph_start)
+    if p is None or p.feature != "admin1":
+        return p
+    from pipeline.geo.gazetteer import loaded_gazetteer
+
+    gaz = loaded_gazetteer()
+    town = gaz.admin1_town(p.geonames_id) if gaz is not None else None
+    if town is None:
+        return p
+    return replace(p, latitude=round(float(gaz.lat[town]), 5), longitude=round(float(gaz.lon[town]), 5), rule=p.rule + ":admin1_town")
+
+
+def _choose(
     places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
 ) -> PlaceMention | None:
     """A place in the event's sentence (the first fine one after the trigger wins), else the nearest earlier one.

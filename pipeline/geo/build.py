@@ -31,7 +31,7 @@ INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
 # Bump when the builder's rules change but the layout does not: it enters the version hash, so
 # `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
-REVISION = 7
+REVISION = 8
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
@@ -367,6 +367,9 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
         "cc_codes": cc_codes,
         "a1": array("i", b.a1),
         "admin2_has_seat": sorted(e for e, ok in admin2_seat.items() if ok),
+        # Each admin1's largest town (entry ids), where news and conflict data place events
+        # said to happen only "in the province".
+        "admin1_town": {a1: max(ids, key=lambda e: (b.pop[e], -e)) for a1, ids in sorted(members.items()) if ids},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / INDEX_NAME
