@@ -268,6 +268,9 @@ _ADMIN2_CONTAINER_KM = 120.0
 # A village read outside its written container, or outside the article's region, moves to it;
 # bigger towns are left alone, since lists ("Kabul, Ghor, Laghman") look like containers.
 _RELOCATE_POP = 100000
+# "Benito Juarez, Nuevo Leon": after a comma, a state's name is the state; a small town filed
+# under it ("Nuevo León", Baja California) gets no support from sharing a state with a namesake.
+_STATE_NAMESAKE_POP = 50000
 _FOREIGN_POP = 100000
 # A town of the monitored country this small, found outside the monitored region, is a namesake.
 _REGION_POP = 50000
@@ -512,19 +515,23 @@ def resolve(
                         local += 2.0
                     if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
                         local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1:
+                    small_town_of_state_name = (
+                        "container" in m.flags and self_states and feat == CITY and int(gaz.pop[e]) < _STATE_NAMESAKE_POP
+                    )
+                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1 and not small_town_of_state_name:
                         # "Richmond ... Madison County": readings that share a state with some reading of
                         # the article's other names beat ones that stand alone.
                         shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
                         local += CO_STATE_BONUS * min(2, shared)
-                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY:
+                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
                         la, lo = float(gaz.lat[e]), float(gaz.lon[e])
                         if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
                             local += 1.5
                     if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
                         # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
                         local += 4.0
-                    rows.append((e, k, prior + gain + local, local, a1, feat, feat == ADMIN1 or a1 not in self_states))
+                    coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
+                    rows.append((e, k, prior + gain + local, local, a1, feat, coh_ok))
             best, best_score, best_local = None, -1e9, 0.0
             for e, k, base, local, a1, feat, coh_ok in rows:
                 coh = 0.0
