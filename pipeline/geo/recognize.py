@@ -288,6 +288,12 @@ def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
             bare = strip_article(key)
             cands = gaz.lookup(bare) if bare else []
         if cands:
+            if j + 1 < n and all(kind == KIND_STRIPPED for _, kind in cands):
+                # "Tooz Khurmato": a word found only without its article ("Tooz") may begin
+                # a longer name written in another spelling.
+                longer = _best_variant(plan, i, gaz, lex, j + 1)
+                if longer is not None:
+                    return longer
             has_abbrev = any(kind == KIND_ABBREV for _, kind in cands)
             if "." in plan.words[i][:-1] and has_abbrev:
                 # "S.C.", "D.C.": written with periods it is the state, not a village called "Sc".
@@ -301,7 +307,7 @@ def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
     return _best_variant(plan, i, gaz, lex)
 
 
-def _best_variant(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
+def _best_variant(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon, min_j: int | None = None):
     """The longest n-gram from token ``i`` that is a spelling variant of a gazetteer name.
 
     Only over words none of which is a name, stop word or person's name by itself: "Tooz
@@ -313,11 +319,11 @@ def _best_variant(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
         key = tkeys[k]
         if not conn[k] and (
             key in lex.stopwords or key in lex.demonyms or key in lex.first_names or key in lex.surnames
-            or key in lex.person_titles or gaz.lookup(key)
+            or key in lex.person_titles or (gaz.lookup(key) and (min_j is None or k > i))
         ):
             break
         j_max = k
-    for j in range(j_max, i - 1, -1):
+    for j in range(j_max, (i if min_j is None else min_j) - 1, -1):
         if conn[j]:
             continue
         vk = variant_key(tkeys[i] if i == j else " ".join(tkeys[i : j + 1]))
