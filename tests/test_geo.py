@@ -362,3 +362,12 @@ def test_state_after_comma_beats_a_small_town_of_its_name(gaz):
     text = "On 2 May, in Benito Juarez, Nuevo Leon, a man was shot dead outside his home."
     [m] = [m for m in places(text, gaz) if m.text == "Nuevo Leon"]
     assert m.feature == "admin1" and m.country_code == "MX"
+
+
+def test_province_with_no_known_town_is_not_at_null_island(gaz):
+    # Mwaro (Burundi) has no town in the index; its communes and itself fall back to Burundi's
+    # middle, not to (0, 0).
+    from pipeline.geo.normalize import norm_key
+
+    [mwaro] = [e for e, _ in gaz.lookup(norm_key("Mwaro")) if gaz.feature(e) == "admin1"]
+    assert great_circle_km(float(gaz.lat[mwaro]), float(gaz.lon[mwaro]), -3.4, 29.9) <= 150

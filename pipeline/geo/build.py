@@ -31,7 +31,7 @@ INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
 # Bump when the builder's rules change but the layout does not: it enters the version hash, so
 # `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
-REVISION = 8
+REVISION = 9
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
@@ -232,6 +232,10 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
             b.pop[entry] = int(pop[ids].sum())
         if code in a1_centres:
             b.lat[entry], b.lon[entry] = (float(x) for x in a1_centres[code])
+        elif not len(ids) and by_country.get(b.cc[entry]):
+            # No town of it is known (Mwaro, Burundi): its country's middle, not (0, 0).
+            cids = np.asarray(by_country[b.cc[entry]], dtype=np.int64)
+            b.lat[entry], b.lon[entry] = _centre_of(lat[cids], lon[cids])
     for code, name, ascii_name, gid in admin1_rows:
         entry = a1_code_to_entry[code]
         for n in (name, ascii_name):
