@@ -273,7 +273,7 @@ _RELOCATE_POP = 100000
 _STATE_NAMESAKE_POP = 50000
 _FOREIGN_POP = 100000
 # A town of the monitored country this small, found outside the monitored region, is a namesake.
-_REGION_POP = 50000
+_REGION_POP = 200000
 
 
 def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
