@@ -120,3 +120,11 @@ def test_event_only_in_a_province_stands_at_its_largest_town():
     got = choose_place([p], (0, len(text)), text.index("attacked"), 0)
     assert abs(got.latitude - 36.71) < 0.1 and abs(got.longitude - 67.11) < 0.1  # Mazar-e Sharif
     assert got.geo_precision == 3 and got.rule.endswith(":admin1_town")
+
+
+def test_village_far_from_the_town_written_after_it_is_a_namesake():
+    # "in Barangay Lumot, Tarbay": the gazetteer's only Lumot lies 300 km from Tarbay.
+    text = "A farmer was shot dead in Barangay Lumot, Tarbay on Sunday."
+    ps = [_city("Lumot", 35, 7.0, 122.0, "PH", "Zamboanga", 3000),
+          _city("Tarbay", 42, 7.0, 124.7, "PH", "Soccsksargen", 60000)]
+    assert choose_place(ps, (0, len(text)), text.index("shot"), 0).text == "Tarbay"

@@ -69,6 +69,17 @@ def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
             and not _contains(q, p)
         ):
             namesakes.add(i)
+        elif (
+            q.start - p.end <= _PAIR_GAP
+            and p.feature == "city"
+            and q.feature == "city"
+            and (p.population or 0) < _NAMESAKE_POP
+            and p.country_code == q.country_code
+            and (km_between(p, q) or 0) > _NEAR_KM
+        ):
+            # "Barangay Tuburan, Tulunan, Cotabato": a village read 300 km from the town
+            # written right after it is a namesake of one in that town.
+            namesakes.add(i)
         j = i + 1
         # Chains ("Kakomero (Rutshuru, Nord-Kivu)") confirm through every link.
         while j < len(places) and _adjacent(places[j - 1], places[j]):
