@@ -329,3 +329,45 @@ def test_glued_particle_names_a_parish():
     gaz = load_gazetteer()
     [m] = [m for m in find_places("Deputies in DeSoto Parish arrested two men.", gaz) if m.text.startswith("DeSoto")]
     assert m.admin1 == "Louisiana" and m.feature == "admin2"
+
+
+def test_spelling_variant_with_admin_word_finds_the_town(gaz):
+    # "Qalqiliyah" / GeoNames "Qalqilyah", "Baramulla" / "Baramula": vowels and doubled letters.
+    [m] = places("A grenade hit a shop in Qalqiliyah city on Friday.", gaz)
+    assert great_circle_km(m.latitude, m.longitude, 32.19, 34.97) <= 10
+    [m] = places("Police raided homes in Baramulla district on Friday.", gaz)
+    assert great_circle_km(m.latitude, m.longitude, 34.2, 74.34) <= 25
+
+
+def test_spelling_variant_read_abroad_is_left_unresolved(gaz):
+    # The note is about one country; a variant reading in another is no spelling of its village.
+    text = "In Kabul, Afghanistan, gunmen attacked Qalqiliyah city checkpoint in Kabul province."
+    assert all(m.country_code in (None, "AF") for m in places(text, gaz))
+
+
+def test_bare_spelling_variant_of_a_surname_is_no_place(gaz):
+    # "Hartmann" is a spelling variant of a US town "Hartman", but written bare it is a name.
+    text = "Detective Jo Hartmann said the gunman fled on foot. Hartmann asked witnesses to call."
+    assert not [m for m in places(text, gaz) if m.text.startswith("Hartmann")]
+
+
+def test_unit_word_before_parenthesis_links_the_container(gaz):
+    # "Shahpur" is a town in Karnataka too; "(Poonch district, ...)" says it lies in Poonch.
+    text = "Troops exchanged fire at Shahpur sector area (Poonch district, Jammu and Kashmir) on Sunday."
+    [m] = [m for m in places(text, gaz) if m.text == "Shahpur"]
+    assert great_circle_km(m.latitude, m.longitude, 33.77, 74.09) <= 50
+
+
+def test_state_after_comma_beats_a_small_town_of_its_name(gaz):
+    text = "On 2 May, in Benito Juarez, Nuevo Leon, a man was shot dead outside his home."
+    [m] = [m for m in places(text, gaz) if m.text == "Nuevo Leon"]
+    assert m.feature == "admin1" and m.country_code == "MX"
+
+
+def test_province_with_no_known_town_is_not_at_null_island(gaz):
+    # Mwaro (Burundi) has no town in the index; its communes and itself fall back to Burundi's
+    # middle, not to (0, 0).
+    from pipeline.geo.normalize import norm_key
+
+    [mwaro] = [e for e, _ in gaz.lookup(norm_key("Mwaro")) if gaz.feature(e) == "admin1"]
+    assert great_circle_km(float(gaz.lat[mwaro]), float(gaz.lon[mwaro]), -3.4, 29.9) <= 150

@@ -82,3 +82,49 @@ def test_earlier_province_beats_earlier_country():
     ps = [_admin1("Karvan", 20, 40.9, 45.6, "AZ"), _country("Borduria", 28, 40.5, 47.5, "AZ")]
     s2 = text.index("Two")
     assert choose_place(ps, (s2, len(text)), text.index("wounded"), 0).text == "Karvan"
+
+
+def _admin2(text, start, lat, lon, cc, admin1):
+    return PlaceMention(start=start, end=start + len(text), text=text, name=text, feature="admin2", country_code=cc,
+                        admin1=admin1, latitude=lat, longitude=lon, geo_precision=2)
+
+
+def test_town_beats_the_district_in_its_sentence():
+    # The district (a GeoNames admin2 with a seat, precision 2) sits nearer the trigger, but the
+    # town is the finer place.
+    text = "In Kestrel Bay, gunmen of Orla district wounded a guard."
+    ps = [_city("Kestrel Bay", 3, 30.2, 74.1, "IN", "Punjab", 80000),
+          _admin2("Orla district", 26, 30.3, 76.4, "IN", "Punjab")]
+    assert choose_place(ps, (0, len(text)), text.index("wounded"), 0).text == "Kestrel Bay"
+
+
+def test_town_read_abroad_loses_to_the_province_written_with_it():
+    # "Valdora" has a bigger namesake abroad; the province after it says which country the
+    # note is about, so the province (the best reading left) places the event.
+    text = "On 3 May, police were shot at in Valdora, Sangre Alta."
+    ps = [_city("Valdora", 33, 39.47, -0.38, "ES", "Valencia", 800000),
+          _admin1("Sangre Alta", 42, 10.59, -61.13, "TT")]
+    got = choose_place(ps, (0, len(text)), text.index("shot"), 0)
+    assert got.country_code == "TT"
+
+
+def test_event_only_in_a_province_stands_at_its_largest_town():
+    from pipeline.geo import load_gazetteer
+    from pipeline.geo.normalize import norm_key
+
+    gaz = load_gazetteer()
+    [balkh] = [e for e, _ in gaz.lookup(norm_key("Balkh")) if gaz.feature(e) == "admin1"]
+    text = "Militants attacked a checkpoint in Balkh province."
+    p = PlaceMention(start=35, end=49, text="Balkh province", name="Balkh", geonames_id=int(gaz.gid[balkh]), feature="admin1",
+                     country_code="AF", admin1="Balkh", latitude=36.5, longitude=66.9, geo_precision=3)
+    got = choose_place([p], (0, len(text)), text.index("attacked"), 0)
+    assert abs(got.latitude - 36.71) < 0.1 and abs(got.longitude - 67.11) < 0.1  # Mazar-e Sharif
+    assert got.geo_precision == 3 and got.rule.endswith(":admin1_town")
+
+
+def test_village_far_from_the_town_written_after_it_is_a_namesake():
+    # "in Barangay Lumot, Tarbay": the gazetteer's only Lumot lies 300 km from Tarbay.
+    text = "A farmer was shot dead in Barangay Lumot, Tarbay on Sunday."
+    ps = [_city("Lumot", 35, 7.0, 122.0, "PH", "Zamboanga", 3000),
+          _city("Tarbay", 42, 7.0, 124.7, "PH", "Soccsksargen", 60000)]
+    assert choose_place(ps, (0, len(text)), text.index("shot"), 0).text == "Tarbay"

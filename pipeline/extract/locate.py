@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 
 from pipeline.models import PlaceMention
 
@@ -21,6 +22,8 @@ _AGREE_KM = 50.0
 # A village read in another province than the one written after it ("Pisky, Donetsk") is a
 # namesake; big towns are left alone, as lists ("Kabul, Ghor, Laghman") look the same.
 _NAMESAKE_POP = 50000
+# Weight of a province or district in the vote on the article's country (a town counts 1).
+_ADMIN_VOTE = 3
 
 
 def resolved(places: list[PlaceMention], skip: list[tuple[int, int]]) -> list[PlaceMention]:
@@ -66,6 +69,17 @@ def _pairs(places: list[PlaceMention]) -> tuple[set[int], set[int], set[int]]:
             and not _contains(q, p)
         ):
             namesakes.add(i)
+        elif (
+            q.start - p.end <= _PAIR_GAP
+            and p.feature == "city"
+            and q.feature == "city"
+            and (p.population or 0) < _NAMESAKE_POP
+            and p.country_code == q.country_code
+            and (km_between(p, q) or 0) > _NEAR_KM
+        ):
+            # "Barangay Tuburan, Tulunan, Cotabato": a village read 300 km from the town
+            # written right after it is a namesake of one in that town.
+            namesakes.add(i)
         j = i + 1
         # Chains ("Kakomero (Rutshuru, Nord-Kivu)") confirm through every link.
         while j < len(places) and _adjacent(places[j - 1], places[j]):
@@ -92,7 +106,12 @@ def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[i
             )
             out.append(near and i not in namesakes)
         return out
-    votes = Counter(p.country_code for p in places if p.country_code)
+    # A province or district named in the text says more about the country than a town does:
+    # "in Valencia, Sangre Grande" is in Trinidad, "Famale (Dessa, Tillaberi)" in Niger.
+    votes: Counter = Counter()
+    for p in places:
+        if p.country_code:
+            votes[p.country_code] += _ADMIN_VOTE if p.feature in ("admin1", "admin2") else 1
     if len(votes) > 1:
         (top, n), (_, n2) = votes.most_common(2)
         if n > n2:
@@ -101,6 +120,26 @@ def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[i
 
 
 def choose_place(
+    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
+) -> PlaceMention | None:
+    """The event's place (see ``_choose``); a province alone stands for its largest town.
+
+    An event said to happen only "in Balkh province" is placed where such events are reported
+    from and coded at, its main town (Mazar-e Sharif), not at the province's middle.
+    """
+    p = _choose(places, sentence, trigger, paragraph_start)
+    if p is None or p.feature != "admin1":
+        return p
+    from pipeline.geo.gazetteer import loaded_gazetteer
+
+    gaz = loaded_gazetteer()
+    town = gaz.admin1_town(p.geonames_id) if gaz is not None else None
+    if town is None:
+        return p
+    return replace(p, latitude=round(float(gaz.lat[town]), 5), longitude=round(float(gaz.lon[town]), 5), rule=p.rule + ":admin1_town")
+
+
+def _choose(
     places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
 ) -> PlaceMention | None:
     """A place in the event's sentence (the first fine one after the trigger wins), else the nearest earlier one.
@@ -118,7 +157,11 @@ def choose_place(
             p = places[i]
             # Between coarse places, a province beats its country ("forces of Azerbaijan located
             # at Munjuglu, Tovuz": the village is unknown, Tovuz district is the best left).
-            return (not ok[i], _coarse(p), p.feature == "country", i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
+            # A town beats the district it lies in ("Montego Bay, Saint James Parish"), a district
+            # the province.
+            coarse = _coarse(p)
+            finer = p.feature != "admin2" if coarse else p.feature == "admin2"
+            return (not ok[i], coarse, p.feature == "country", finer, i not in confirmed, i in containers, p.start < trigger, abs(p.start - trigger))
 
         return places[min(own, key=rank)]
     earlier = [i for i, p in enumerate(places) if p.start < sentence[0] and ok[i]] or [

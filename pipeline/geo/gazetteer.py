@@ -35,6 +35,7 @@ class Gazetteer:
     cc_codes: list[str]
     a1: array
     admin2_has_seat: frozenset[int]
+    _admin1_town: dict[int, int]  # admin1 GeoNames id -> its largest town's entry
     # Memo of recent lookups: news repeats the same capitalised words, and a dict hit is ~30x
     # cheaper than a bisect over 560k keys (kept instead of a full dict to keep loading fast).
     _memo: dict[str, tuple[tuple[int, int], ...]]
@@ -66,6 +67,10 @@ class Gazetteer:
     def admin1_name(self, entry: int) -> str | None:
         a1 = int(self.a1[entry])
         return self.names[a1] if a1 >= 0 else None
+
+    def admin1_town(self, geonames_id: int | None) -> int | None:
+        """The entry of the largest town of the admin1 with this GeoNames id, if known."""
+        return self._admin1_town.get(geonames_id) if geonames_id is not None else None
 
     def __repr__(self) -> str:
         return f"Gazetteer(version={self.version!r}, path={str(self.path)!r}, entries={len(self.names)})"
@@ -109,8 +114,15 @@ def _read(path: Path) -> Gazetteer:
         cc_codes=raw["cc_codes"],
         a1=raw["a1"],
         admin2_has_seat=frozenset(raw["admin2_has_seat"]),
+        _admin1_town={raw["gid"][a1]: town for a1, town in raw.get("admin1_town", {}).items()},
         _memo={},
     )
+
+
+def loaded_gazetteer() -> Gazetteer | None:
+    """The gazetteer this process loaded last, or None (never loads or builds one)."""
+    with _LOCK:
+        return next(reversed(_CACHE.values()), None)
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:

@@ -49,3 +49,25 @@ def is_latin(name: str) -> bool:
         if ch.isalpha() and not ("LATIN" in unicodedata.name(ch, "")):
             return False
     return True
+
+
+# Spelling variants of transliterated names ("Qalqiliyah" / "Qalqilyah", "Tooz Khurmato" / "Tuz
+# Khurmatu", "Ain al Arab" / "Ayn al Arab", "Baramulla" / "Baramula"): a key both spellings fold
+# to. Only vowel spellings, doubled letters and q/k vary; consonants must agree. Index keys of
+# this kind start with VARIANT_MARK so they never meet a plain key.
+VARIANT_MARK = "~"
+_DOUBLE = re.compile(r"([a-z])\1+")
+_VARIANT_SUBS = (("ou", "u"), ("oo", "u"), ("ee", "i"), ("q", "k"), ("iya", "ya"), ("ia", "ya"), ("ai", "ay"), ("ei", "ay"), ("e", "i"), ("o", "u"))
+_TRAILING_H = re.compile(r"(?<=[aiu])h\b")
+
+
+@lru_cache(maxsize=1 << 14)
+def variant_key(key: str) -> str | None:
+    """The spelling-variant key of a folded name key, or None when too short to be telling."""
+    if len(key) < 6 or not key.isascii():
+        return None
+    s = _DOUBLE.sub(r"\1", strip_article(key) or key)
+    for a, b in _VARIANT_SUBS:
+        s = s.replace(a, b)
+    s = _TRAILING_H.sub("", s)
+    return VARIANT_MARK + s

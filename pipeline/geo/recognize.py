@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.geo.codes import COUNTRY, KIND_ABBREV, KIND_STRIPPED
+from pipeline.geo.codes import COUNTRY, KIND_ABBREV, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Gazetteer
 from pipeline.geo.lexicon import Lexicon
-from pipeline.geo.normalize import norm_key, strip_article
+from pipeline.geo.normalize import norm_key, strip_article, variant_key
 
 MAX_NGRAM = 6
 # "U.S.", "W.Va.", "D.C." first; then words with inner hyphens/apostrophes ("al-Bab", "Ma'rib").
@@ -288,6 +288,12 @@ def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
             bare = strip_article(key)
             cands = gaz.lookup(bare) if bare else []
         if cands:
+            if j + 1 < n and all(kind == KIND_STRIPPED for _, kind in cands):
+                # "Tooz Khurmato": a word found only without its article ("Tooz") may begin
+                # a longer name written in another spelling.
+                longer = _best_variant(plan, i, gaz, lex, j + 1)
+                if longer is not None:
+                    return longer
             has_abbrev = any(kind == KIND_ABBREV for _, kind in cands)
             if "." in plan.words[i][:-1] and has_abbrev:
                 # "S.C.", "D.C.": written with periods it is the state, not a village called "Sc".
@@ -298,6 +304,32 @@ def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
                 all(kind == KIND_ABBREV for _, kind in cands),
                 i == j and (key in lex.first_names or key in lex.surnames),
             )
+    return _best_variant(plan, i, gaz, lex)
+
+
+def _best_variant(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon, min_j: int | None = None):
+    """The longest n-gram from token ``i`` that is a spelling variant of a gazetteer name.
+
+    Only over words none of which is a name, stop word or person's name by itself: "Tooz
+    Khurmato" finds Tuz Khurmatu, "Quamishli" Qamishli.
+    """
+    tkeys, conn, n = plan.keys, plan.conn, len(plan.keys)
+    j_max = i - 1
+    for k in range(i, min(n, i + MAX_NGRAM)):
+        key = tkeys[k]
+        if not conn[k] and (
+            key in lex.stopwords or key in lex.demonyms or key in lex.first_names or key in lex.surnames
+            or key in lex.person_titles or (gaz.lookup(key) and (min_j is None or k > i))
+        ):
+            break
+        j_max = k
+    for j in range(j_max, (i if min_j is None else min_j) - 1, -1):
+        if conn[j]:
+            continue
+        vk = variant_key(tkeys[i] if i == j else " ".join(tkeys[i : j + 1]))
+        cands = gaz.lookup(vk) if vk else ()
+        if cands:
+            return (j, " ".join(tkeys[i : j + 1]), tuple(cands), False, False, False, False)
     return None
 
 
@@ -429,6 +461,8 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 j += 1
             if stripped_only and m.level is None:
                 m.flags.add("stripped_only")
+            if cands[0][1] == KIND_VARIANT:
+                m.flags.add("variant")
             if abbrev_only:
                 m.flags.add("abbrev_only")
             if single and not in_dl:
@@ -446,6 +480,22 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
             _unknown_admin_name(text, off, plan, ends, run_initial, lex, out)
     out.sort(key=lambda r: r.start)
     _link_containers(text, out)
+    if any("variant" in m.flags for m in out):
+        # A spelling variant counts only with its admin word, its container or in the dateline
+        # ("Tooz Khurmato district", "Quamishli city"): bare, too many surnames look like some
+        # village, and even a rejected mention would vote for its readings' state.
+        # The admin word must be written lower case: "Dragon City" is a name, not a city.
+        keep = [
+            m for m in out
+            if "variant" not in m.flags or m.in_dateline or m.container is not None or "container" in m.flags
+            or (m.level is not None and text[m.start : m.end].rsplit(None, 1)[-1].islower())
+        ]
+        if len(keep) < len(out):
+            for m in keep:
+                m.container = None
+                m.flags.discard("container")
+            out = keep
+            _link_containers(text, out)
     return out
 
 
@@ -527,10 +577,19 @@ def _unknown_admin_name(
     out.append(RawMention(off + plan.rs[names[0]], e, [], level=level, initial=initial))
 
 
+# "X district (Y)", "X LGA (Y, Z)", "X sector area (Y)": a unit word or two between a place and
+# the parenthesis that names its region.
+_UNIT_BEFORE_PAREN = re.compile(r" (?:[a-z]+ ){1,2}\(| [A-Z]{2,4} \(")
+
+
 def _link_containers(text: str, ms: list[RawMention]) -> None:
     """Mark "Alexandria, Va." and "Durayhimi district (Al Hudaydah)": the second names the first's region."""
     for a in range(len(ms) - 1):
         gap = text[ms[a].end : ms[a + 1].start]
-        if gap in (", ", ",", " (", "(") and (gap.strip() != "(" or text[ms[a + 1].end : ms[a + 1].end + 1] == ")"):
+        after = text[ms[a + 1].end : ms[a + 1].end + 1]
+        if gap in (", ", ",") or (gap in (" (", "(") and after == ")") or (
+            # "Batsari LGA (Katsina)", "Nimbahera taluka (Chittorgarh, Rajasthan)"
+            after in (")", ",") and _UNIT_BEFORE_PAREN.fullmatch(gap)
+        ):
             ms[a].container = a + 1
             ms[a + 1].flags.add("container")

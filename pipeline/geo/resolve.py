@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
@@ -35,7 +35,7 @@ SMALL_TOWN = 20000
 TOP_COUNTRY_BONUS = 1.0
 # Per other name (at most two) with a plausible reading in the same admin1 as this candidate.
 CO_STATE_BONUS = 0.75
-_KIND_PENALTY = {KIND_PRIMARY: 0.0, KIND_ALTERNATE: 1.0, KIND_STRIPPED: 1.5, KIND_ABBREV: 0.5}
+_KIND_PENALTY = {KIND_PRIMARY: 0.0, KIND_ALTERNATE: 1.0, KIND_STRIPPED: 1.5, KIND_ABBREV: 0.5, KIND_VARIANT: 1.5}
 _LEVEL_FEATURE = {"admin1": ADMIN1, "admin2": ADMIN2, "city": CITY}
 
 
@@ -224,6 +224,10 @@ def _accept(gaz: Gazetteer, m: RawMention, entry: int, kind: int, local: float, 
         return feat == COUNTRY or "container" in m.flags
     if "stripped_only" in m.flags and not supported:
         return False
+    if "variant" in m.flags and not (m.in_dateline or m.level is not None or m.container is not None or "container" in m.flags):
+        # A spelling variant ("Quamishli city", "Tooz Khurmato district") needs its admin word or
+        # container: bare, too many surnames and words look like some village.
+        return False
     if ("common_word" in m.flags or "first_name" in m.flags) and not (m.cue and supported):
         return False
     if feat == CITY:
@@ -264,9 +268,12 @@ _ADMIN2_CONTAINER_KM = 120.0
 # A village read outside its written container, or outside the article's region, moves to it;
 # bigger towns are left alone, since lists ("Kabul, Ghor, Laghman") look like containers.
 _RELOCATE_POP = 100000
+# "Benito Juarez, Nuevo Leon": after a comma, a state's name is the state; a small town filed
+# under it ("Nuevo León", Baja California) gets no support from sharing a state with a namesake.
+_STATE_NAMESAKE_POP = 50000
 _FOREIGN_POP = 100000
 # A town of the monitored country this small, found outside the monitored region, is a namesake.
-_REGION_POP = 50000
+_REGION_POP = 200000
 
 
 def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
@@ -508,19 +515,23 @@ def resolve(
                         local += 2.0
                     if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
                         local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1:
+                    small_town_of_state_name = (
+                        "container" in m.flags and self_states and feat == CITY and int(gaz.pop[e]) < _STATE_NAMESAKE_POP
+                    )
+                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1 and not small_town_of_state_name:
                         # "Richmond ... Madison County": readings that share a state with some reading of
                         # the article's other names beat ones that stand alone.
                         shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
                         local += CO_STATE_BONUS * min(2, shared)
-                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY:
+                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
                         la, lo = float(gaz.lat[e]), float(gaz.lon[e])
                         if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
                             local += 1.5
                     if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
                         # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
                         local += 4.0
-                    rows.append((e, k, prior + gain + local, local, a1, feat, feat == ADMIN1 or a1 not in self_states))
+                    coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
+                    rows.append((e, k, prior + gain + local, local, a1, feat, coh_ok))
             best, best_score, best_local = None, -1e9, 0.0
             for e, k, base, local, a1, feat, coh_ok in rows:
                 coh = 0.0
@@ -629,8 +640,10 @@ def _relocate(
             cfeat = int(gaz.feat[c])
             if entry == c or _inside(gaz, entry, c) or cfeat == REGION:
                 continue
-            if cfeat == CITY and pop >= int(gaz.pop[c]) and link[1] != "in":
-                continue  # a town does not lie inside a smaller one: the container is misread
+            if cfeat == CITY and pop >= int(gaz.pop[c]) and link[1] != "in" and raw[link[0]].level is None:
+                # a town does not lie inside a smaller one: the container is misread; but "Poonch
+                # district" names the district, which the town of its name stands for
+                continue
             strong = link[1] in ("paren", "in")
             if cfeat == CITY and not strong and int(gaz.pop[c]) < _RELOCATE_POP:
                 continue  # "Balail, Hajir Togo": a list of villages, not a village and its town
@@ -641,9 +654,12 @@ def _relocate(
             if strong or (pop < _RELOCATE_POP and (gaz.country(c) == gaz.country(entry) or pop < 20000)):
                 out[idx] = (c, "within_container")
                 continue
+        cc = gaz.country(entry)
+        if "variant" in raw[idx].flags and top_country and cc != top_country:
+            out[idx] = (-1, "foreign")  # "Masisi (Nord-Kivu)" is no spelling of Maxixe, Mozambique
+            continue
         if local >= 6.0 or raw[idx].in_dateline:
             continue
-        cc = gaz.country(entry)
         own_cc = own_votes.get(idx, _NO_VOTES)[0]
         support = countries.get(cc, 0) - own_cc.get(cc, 0)
         top_support = countries[top_country] - own_cc.get(top_country, 0) if top_country else 0
