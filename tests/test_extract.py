@@ -679,3 +679,41 @@ def test_including_clause_between_count_and_verb():
 def test_a_subset_list_after_including_is_not_added():
     (ev,) = _run("Gunmen killed 7 people, including 3 women and 2 children.").events
     assert ev.fatalities == 7
+
+
+def test_headline_glued_to_the_body_is_not_added_to_its_toll():
+    text = "Two dead in shooting at a diner | WXYZ.comTwo people were killed when a man opened fire at a diner on Main Street."
+    (ev,) = _run(text).events
+    assert ev.fatalities == 2
+
+
+def test_article_glued_to_a_headline_still_counts():
+    (ev,) = _run("Gunfire on the east side | KXYZ.comA 31-year-old man was fatally shot late Friday, police said.").events
+    assert ev.fatalities == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Officers found Peter Quill, who was pronounced dead at the scene.",
+        "Medics pronounced Rocco Ferris dead shortly after 9 p.m.",
+        "Deputies found Mara Lindqvist shot to death inside the garage.",
+        "Hollis died at County General Hospital, police said.",
+        "Prosecutors say Tate killed Arno Velt, 44, after an argument over money.",
+        "Dane Whitlock, a 22-year-old student, was found shot and killed behind the store.",
+        "Man shot, killed outside gas station on the north side",
+        "Woman, 35, fatally shot in her car overnight",
+    ],
+)
+def test_a_single_victim_named_or_headlined_is_one_dead(sentence):
+    killed = [c for c in _cas(sentence) if c.kind == "killed"]
+    assert [c.count_low for c in killed] == [1]
+
+
+def test_no_one_killed_is_not_a_singular_death():
+    assert [(c.kind, c.count_low) for c in _cas("No one was killed in the shooting.") if c.kind == "killed"] == [("killed", 0)]
+
+
+def test_verb_after_an_aside_on_the_victim():
+    (c,) = [c for c in _cas("Police say a 40-year-old man, who was later identified as Ty Brandt, was shot and killed.") if c.kind == "killed"]
+    assert (c.count_low, c.rule) == (1, "cas.after")

@@ -26,6 +26,10 @@ _INCLUDING_CLAUSE = re.compile(r"^\s*,?\s*(?:including|among them)\s+[^,.;]{1,50
 _AND_JOIN = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|as well as\s+|plus\s+)$", re.I)
 _AUXILIARY = re.compile(r"\b(?:were|was|are|is|been|being|got|have|has|had|be)\b", re.I)
 _RELATIVE = re.compile(r"^\s*(?:,\s*)?(?:who|that|which)?\s*")
+# "a 30-year-old man, who was later identified as John Doe, was shot and killed": the verb after the aside.
+_APPOSITION = re.compile(
+    r"\s*,\s*(?:who|whom|later identified|identified|an?|\d{1,2})\b[^,;.]{0,80}?,(?=\s+(?:was|were|has|have|had|is|are)\s)", re.I
+)
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
 
 
@@ -188,6 +192,10 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         after = _INCLUDING_CLAUSE.sub(" ", after)  # "5 people, including 2 children, were killed"
         before = sentence[max(prev_end, m.start() - 60) : m.start()]
         kind, rule = _classify(after, before, group, sentence, m, lex)
+        if kind is None and victim is not None:
+            aside = _APPOSITION.match(sentence, vend)
+            if aside:
+                kind, rule = _classify(sentence[aside.end() : aside.end() + 80], before, group, sentence, m, lex)
         subset = False
         if rule == "cas.before" and prev is not None and lex.subset_re.search(sentence[prev_end : m.start()]):
             # "5 civilians were wounded, including two children": the subset shares its total's kind.
@@ -243,6 +251,8 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         prev, prev_end = c, vend
     if not any(c.kind == "killed" and c.count_low for c in out):
         for m in lex.singular_killed_re.finditer(sentence):
+            if any(a < m.end() and m.start() < b for a, b in blocked):
+                continue  # "no one was killed"
             out.append(_casualty("killed", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
             break
     if not any(c.kind == "injured" and c.count_low for c in out):
