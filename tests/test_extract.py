@@ -717,3 +717,60 @@ def test_no_one_killed_is_not_a_singular_death():
 def test_verb_after_an_aside_on_the_victim():
     (c,) = [c for c in _cas("Police say a 40-year-old man, who was later identified as Ty Brandt, was shot and killed.") if c.kind == "killed"]
     assert (c.count_low, c.rule) == (1, "cas.after")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The shooting is the worst since 2009, when 14 people were killed.",
+        "Last month neighbours held a vigil for the 80 people who lost their lives to violence in the city in 2014.",
+        "Six officers have been fatally shot this year in the state.",
+    ],
+)
+def test_a_yearly_crime_statistic_is_context_not_a_toll(sentence):
+    text = "A man was shot dead on Elm Street on Sunday. " + sentence
+    (ev,) = _run(text).events
+    assert ev.fatalities == 1
+
+
+def test_ordinal_homicide_of_the_year_keeps_its_toll():
+    (ev,) = _run("Two men were shot dead on Elm Street, the city's 40th homicide this year.").events
+    assert ev.fatalities == 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed"),
+    [
+        ("Rico, then 19, was shot dead outside a bar.", []),
+        ("At least 40 kids under the age of 12 were shot.", []),
+        ("Charges were filed against three men, including two teenagers.", []),
+        ("The city bought 300 body cameras for its officers.", []),
+        ("Two men were found with gunshot wounds near the park.", []),
+    ],
+)
+def test_ages_suspects_and_found_wounded_are_not_deaths(sentence, killed):
+    assert [c.count_low for c in _cas(sentence) if c.kind == "killed"] == killed
+
+
+def test_left_with_injuries_is_injured():
+    (c,) = _cas("The shooting left one person with minor injuries.")
+    assert (c.kind, c.count_low) == ("injured", 1)
+
+
+def test_shooter_suicide_adds_one_to_the_victims():
+    text = (
+        "A man opened fire in his home, killing his three children as well as his wife, police said. "
+        "The gunman then took his own life."
+    )
+    (ev,) = _run(text).events
+    assert ev.fatalities == 5
+
+
+def test_murder_suicide_toll_already_holds_the_shooter():
+    text = "Three people are dead after an apparent murder-suicide at a bar. The man shot two patrons before turning the gun on himself."
+    (ev,) = _run(text).events
+    assert ev.fatalities == 3
+
+
+def test_shot_himself_alone_is_not_a_death():
+    assert [c for c in _cas("A 5-year-old boy will recover after accidentally shooting himself in the leg.") if c.kind == "killed"] == []

@@ -448,6 +448,7 @@ class CasualtyLexicon:
     subset_re: re.Pattern[str]
     singular_killed_re: Matcher  # case-sensitive: "Smith was shot dead"
     singular_injured_re: Matcher
+    suicide_re: re.Pattern[str]  # the shooter's own death: "then took his own life"
     cue_re: Matcher  # cheap pre-filter: any casualty word at all
 
 
@@ -628,7 +629,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
     victim = "|".join(f"(?P<v_{g}>{p})" for g, p in groups.items())
     cues = (
         "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
-        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide"
     )
     return CasualtyLexicon(
         word_values={**units, **tens, **scales, **fixed},
@@ -656,6 +657,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         subset_re=_compile(path, "subset", _field(path, data, "subset")),
         singular_killed_re=_compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False),
         singular_injured_re=_compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False),
+        suicide_re=_compile(path, "suicide", _field(path, data, "suicide")),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )
 
