@@ -774,3 +774,19 @@ def test_murder_suicide_toll_already_holds_the_shooter():
 
 def test_shot_himself_alone_is_not_a_death():
     assert [c for c in _cas("A 5-year-old boy will recover after accidentally shooting himself in the leg.") if c.kind == "killed"] == []
+
+
+def test_a_protest_far_off_in_a_long_paragraph_does_not_veto_a_shooting():
+    filler = " ".join(f"Neighbours said the street had been quiet for {n} years." for n in range(2, 9))
+    text = (
+        "A man was shot dead outside a night club on Monday, police said. "
+        + filler
+        + " Activists now plan to protest outside the club next week."
+    )
+    (ev,) = _run(text).events
+    assert ev.fatalities == 1
+
+
+def test_found_shot_is_a_shooting():
+    (ev,) = _run("Deputies say a man was found shot behind a truck stop on Saturday.").events
+    assert ev.event_type == "attack_on_civilians"

@@ -38,6 +38,8 @@ _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?$", 
 # "... | FOX40A 17-year-old", "... Social(RNN) - Two people": a station's call sign or an
 # opening bracket glues the same way.
 _GLUED_TITLE = re.compile(r"(?:(?<=[a-z]{3})|(?<=[A-Z]{2}\d)|(?<=[A-Z]{2}\d\d))(?:[A-Z](?=[a-z]+\b|[A-Z]+\b|\s)|\((?=[A-Z]))")
+_LONG_PARAGRAPH = 8  # sentences; ACLED-style notes and ordinary paragraphs are shorter
+_PROTEST_WINDOW = 2  # sentences either side that can make a long paragraph's sentence a protest's
 _GLUED_TITLE_SPAN = 400  # only the article's opening can hold its headline
 
 
@@ -287,11 +289,23 @@ def extract_events(
             protest_paras[p] = protest_words(*para_spans[p])
         return protest_paras[p]
 
-    def protest_veto(p: int, s: Sentence) -> bool:
+    para_size: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        para_size.setdefault(s.paragraph, []).append(i)
+
+    def protest_veto(p: int, s: Sentence, i: int) -> bool:
         # A sentence naming insurgents and no protest word of its own is the armed event the
         # protest was about, or beside it ("an encounter with militants ... stone-pelting crowds").
         if not in_protest(p):
             return False
+        members = para_size[p]
+        if len(members) > _LONG_PARAGRAPH:
+            # A scraped article may be one long paragraph: a protest a dozen sentences on
+            # ("activists plan to protest outside the club") says nothing of this shooting.
+            a = sentences[max(members[0], i - _PROTEST_WINDOW)].start
+            b = sentences[min(members[-1], i + _PROTEST_WINDOW)].end
+            if not protest_words(a, b):
+                return False
         return lex.events.armed_party_re.search(s.text) is None or protest_words(s.start, s.end)
 
     # Paragraphs that call the victims part of the drug or gang trade: their @attacks are clashes.
@@ -309,7 +323,7 @@ def extract_events(
         if lex.casualties.background_re.search(s.text):
             continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
         vetoable = any(ev.triggers[int((m.lastgroup or "t0")[1:])].protest_veto for m in triggers)
-        hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s) if vetoable else False, matches=triggers)
+        hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s, i) if vetoable else False, matches=triggers)
         cas_groups = _casualty_groups(s, lex) if cued else []
         cas = [c for group in cas_groups for c in group]
         if hits or cas or cf:
