@@ -790,3 +790,25 @@ def test_a_protest_far_off_in_a_long_paragraph_does_not_veto_a_shooting():
 def test_found_shot_is_a_shooting():
     (ev,) = _run("Deputies say a man was found shot behind a truck stop on Saturday.").events
     assert ev.event_type == "attack_on_civilians"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "That night the officer fatally shot Omar Vance, 19, and Vance's neighbor Lena Hart, 55.",
+        "Deputies found 37-year-old Tara Quill and 16-year-old Mina Quill dead in the house.",
+        "Both teens were taken to a hospital, where they died the next day.",
+        "Police are investigating an apparent murder-suicide in a home on Oak Street.",
+    ],
+)
+def test_two_named_victims_both_and_murder_suicide_are_two_dead(sentence):
+    assert [c.count_low for c in _cas(sentence) if c.kind == "killed"] == [2]
+
+
+def test_killed_along_with_a_named_victim_adds_one():
+    (ev,) = _run("Hal Dorn, 29, a local man, was killed along with Ray Peck, 20, in a shooting on Elm Street.").events
+    assert ev.fatalities == 2
+
+
+def test_both_suspects_fled_is_no_death():
+    assert [c for c in _cas("Both suspects ran off after the shooting.") if c.kind == "killed"] == []

@@ -28,6 +28,10 @@ _JOINED_KIN = re.compile(
     r"mother|father|son|daughter|stepson|stepdaughter|brother|sister|grandmother|grandfather|mother-in-law|father-in-law))\b",
     re.I,
 )
+_JOINED_NAME = re.compile(
+    r"\s*,?\s*(?:was\s+|were\s+)?(?:(?:shot and )?killed\s+|fatally shot\s+|shot to death\s+)?[Aa]long with\s+"
+    r"(?P<kin>(?:\d{1,2}-year-old\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})"
+)  # "Felix Cont, 29, was killed along with Hector Corp"
 _SUICIDE_TOLD = re.compile(r"\bsuicide\b", re.I)  # "three dead in a murder-suicide": the toll holds the shooter
 _ACTIVE_SINGULAR = re.compile(r"(?:killing|killed|fatally|shot|shooting|murder|assassinat|behead|lynch|resulting|leading|led|caused)", re.I)
 _KILL_CUE = re.compile(r"kill|dead|died|death|fatal|murder(?:ed|ing)|slain|lives|massacr|execut|behead", re.I)
@@ -268,7 +272,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         prev, prev_end = c, vend
     suicide = lex.suicide_re.search(sentence)
     for c in [c for c in out if c.kind == "killed" and c.count_low and not is_subset(c) and c.rule != "cas.zero"][-1:]:
-        kin = _JOINED_KIN.match(sentence, c.end - offset)
+        kin = _JOINED_KIN.match(sentence, c.end - offset) or _JOINED_NAME.match(sentence, c.end - offset)
         if kin:
             out.append(
                 Casualty(
@@ -277,13 +281,22 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
                 )
             )
     if not any(c.kind == "killed" and c.count_low for c in out):
-        for m in lex.singular_killed_re.finditer(sentence):
+        found: re.Match[str] | None = None
+        pos = 0
+        # Overlapping matches: a headline-like single victim may hide two named ones inside it.
+        while (m := lex.singular_killed_re.search(sentence, pos)) is not None:
+            pos = m.start() + 1
             if any(a < m.end() and m.start() < b for a, b in blocked):
                 continue  # "no one was killed"
             if suicide and not _ACTIVE_SINGULAR.match(m.group(0)):
                 continue  # "he then shot himself and was pronounced dead": the shooter, counted below
-            out.append(_casualty("killed", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
-            break
+            if found is None or m.group("pair"):
+                found = m
+            if m.group("pair"):
+                break  # two named victims, "both", "a double homicide"
+        if found is not None:
+            n = 2 if found.group("pair") else 1
+            out.append(_casualty("killed", n, n, "exact", "unspecified", found, offset, "cas.singular"))
     if suicide and not any(a < suicide.end() and suicide.start() < b for a, b in blocked):
         out.append(_casualty("killed", 1, 1, "exact", "unspecified", suicide, offset, "cas.suicide"))
     if _SUICIDE_TOLD.search(sentence):

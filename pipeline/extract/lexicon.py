@@ -629,7 +629,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
     victim = "|".join(f"(?P<v_{g}>{p})" for g, p in groups.items())
     cues = (
         "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
-        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide|homicide|deadly"
     )
     return CasualtyLexicon(
         word_values={**units, **tens, **scales, **fixed},
