@@ -812,3 +812,12 @@ def test_killed_along_with_a_named_victim_adds_one():
 
 def test_both_suspects_fled_is_no_death():
     assert [c for c in _cas("Both suspects ran off after the shooting.") if c.kind == "killed"] == []
+
+
+def test_a_mother_of_three_is_one_dead_not_three():
+    assert [c.count_low for c in _cas("A young mother of three is dead after a shooting on Elm Street.") if c.kind == "killed"] == [1]
+
+
+def test_deciding_if_charges_are_filed_does_not_make_the_killing_hypothetical():
+    (ev,) = _run("Prosecutors to decide if charges are filed in the shooting death of a 6-year-old boy").events
+    assert (ev.modality, ev.fatalities) == ("asserted", 1)

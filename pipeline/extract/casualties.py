@@ -18,6 +18,7 @@ _DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
 _YEARISH = re.compile(r"^(?:19|20)\d\d$")
 _SKIP_AFTER = re.compile(r"\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|miles?\b|metres|meters|%|per ?cent|a\.m|p\.m|am\b|pm\b|hours?\b|minutes?\b|days?\b|weeks?\b|months?\b|mm\b|kg\b|times\b|th\b|st\b|nd\b|rd\b|:)", re.I)
 _AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*(?:(?:then|now|aged?)\s+)?$", re.I)
+_FAMILY_SIZE = re.compile(r"\b(?:mother|father|mom|dad|parent|grandmother|grandfather)\s+of\s+$", re.I)
 _AGE_BEFORE = re.compile(r"\b(?:ages?|aged)(?:\s+of)?\s*$", re.I)  # "killed at age 23", "under the age of 12"
 # "including" names a subset of victims only after a killing: "three suspects, including two teens, were charged".
 _DEAD_NOUN = re.compile(r"\s*(?:dead|bodies|body(?! ?(?:cam(?:era)?s?|armou?r|shops?|work|wash|language|guards?|spray|parts)\b)|corpses?)\b", re.I)
@@ -195,8 +196,8 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             continue
         if sentence.startswith(",", m.end()) and _AGE_APPOSITION.search(sentence, 0, m.start()):
             continue  # "Demarcus Spencer, 40, was killed", "Carlos, then 18, was shot": an age, not a toll
-        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()):
-            continue
+        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()) or _FAMILY_SIZE.search(sentence, max(0, m.start() - 30), m.start()):
+            continue  # "under the age of 12", "a mother of three"
         # Most matches are the article "a"/"an" before an ordinary noun: rule them out first.
         is_article = raw.lower() in ("a", "an", "single", "lone", "both")
         victim = _victim_after(sentence, m.end(), lex)
