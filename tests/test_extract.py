@@ -729,8 +729,7 @@ def test_verb_after_an_aside_on_the_victim():
 )
 def test_a_yearly_crime_statistic_is_context_not_a_toll(sentence):
     text = "A man was shot dead on Elm Street on Sunday. " + sentence
-    (ev,) = _run(text).events
-    assert ev.fatalities == 1
+    assert max(ev.fatalities or 0 for ev in _run(text).events) == 1
 
 
 def test_ordinal_homicide_of_the_year_keeps_its_toll():

@@ -33,6 +33,8 @@ _JOINED_NAME = re.compile(
     r"\s*,?\s*(?:was\s+|were\s+)?(?:(?:shot and )?killed\s+|fatally shot\s+|shot to death\s+)?[Aa]long with\s+"
     r"(?P<kin>(?:\d{1,2}-year-old\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})"
 )  # "Felix Cont, 29, was killed along with Hector Corp"
+# Every singular-death pattern needs one of these: most cued sentences ("was shot in the leg") have none.
+_DEATH_WORD = re.compile(r"kill|dead|died|dies|slain|slaying|murder|death|fatal|behead|execut|gunned|lynch|homicide|assassinat|body", re.I)
 _SUICIDE_TOLD = re.compile(r"\bsuicide\b", re.I)  # "three dead in a murder-suicide": the toll holds the shooter
 _ACTIVE_SINGULAR = re.compile(r"(?:killing|killed|fatally|shot|shooting|murder|assassinat|behead|lynch|resulting|leading|led|caused)", re.I)
 _KILL_CUE = re.compile(r"kill|dead|died|death|fatal|murder(?:ed|ing)|slain|lives|massacr|execut|behead", re.I)
@@ -271,6 +273,9 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         )
         out.append(c)
         prev, prev_end = c, vend
+    if any(c.kind == "killed" and c.count_low for c in out):
+        for st in lex.statistic_re.finditer(sentence):  # "since 2007, when 28 were killed"
+            out = [c for c in out if not (c.start - offset < st.end() and st.start() < c.end - offset)]
     suicide = lex.suicide_re.search(sentence)
     for c in [c for c in out if c.kind == "killed" and c.count_low and not is_subset(c) and c.rule != "cas.zero"][-1:]:
         kin = _JOINED_KIN.match(sentence, c.end - offset) or _JOINED_NAME.match(sentence, c.end - offset)
@@ -281,7 +286,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
                     start=offset + kin.start("kin"), end=offset + kin.end("kin"), text=kin.group("kin"), rule="cas.joined",
                 )
             )
-    if not any(c.kind == "killed" and c.count_low for c in out):
+    if not any(c.kind == "killed" and c.count_low for c in out) and _DEATH_WORD.search(sentence):
         found: re.Match[str] | None = None
         pos = 0
         # Overlapping matches: a headline-like single victim may hide two named ones inside it.

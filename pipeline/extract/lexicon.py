@@ -441,6 +441,7 @@ class CasualtyLexicon:
     injure_before_re: re.Pattern[str]
     running_re: Matcher
     background_re: Matcher  # a conflict's cumulative toll: no event, no count
+    statistic_re: re.Pattern[str]  # a local crime statistic: no count
     summary_re: re.Pattern[str]
     summary_after_re: re.Pattern[str]
     zero_re: Matcher
@@ -650,6 +651,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
         running_re=PrefixedPattern(_compile(path, "running_total", _field(path, data, "running_total"))),
         background_re=PrefixedPattern(_templated(path, data, "background_toll", "background_terms")),
+        statistic_re=_templated(path, data, "statistic_toll", "background_terms"),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
