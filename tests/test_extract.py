@@ -820,3 +820,7 @@ def test_a_mother_of_three_is_one_dead_not_three():
 def test_deciding_if_charges_are_filed_does_not_make_the_killing_hypothetical():
     (ev,) = _run("Prosecutors to decide if charges are filed in the shooting death of a 6-year-old boy").events
     assert (ev.modality, ev.fatalities) == ("asserted", 1)
+
+
+def test_a_title_case_film_name_is_no_named_victim():
+    assert [c for c in _cas("He won an award for his role in The Killing Fields.") if c.kind == "killed"] == []
