@@ -679,3 +679,148 @@ def test_including_clause_between_count_and_verb():
 def test_a_subset_list_after_including_is_not_added():
     (ev,) = _run("Gunmen killed 7 people, including 3 women and 2 children.").events
     assert ev.fatalities == 7
+
+
+def test_headline_glued_to_the_body_is_not_added_to_its_toll():
+    text = "Two dead in shooting at a diner | WXYZ.comTwo people were killed when a man opened fire at a diner on Main Street."
+    (ev,) = _run(text).events
+    assert ev.fatalities == 2
+
+
+def test_article_glued_to_a_headline_still_counts():
+    (ev,) = _run("Gunfire on the east side | KXYZ.comA 31-year-old man was fatally shot late Friday, police said.").events
+    assert ev.fatalities == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Officers found Peter Quill, who was pronounced dead at the scene.",
+        "Medics pronounced Rocco Ferris dead shortly after 9 p.m.",
+        "Deputies found Mara Lindqvist shot to death inside the garage.",
+        "Hollis died at County General Hospital, police said.",
+        "Prosecutors say Tate killed Arno Velt, 44, after an argument over money.",
+        "Dane Whitlock, a 22-year-old student, was found shot and killed behind the store.",
+        "Man shot, killed outside gas station on the north side",
+        "Woman, 35, fatally shot in her car overnight",
+    ],
+)
+def test_a_single_victim_named_or_headlined_is_one_dead(sentence):
+    killed = [c for c in _cas(sentence) if c.kind == "killed"]
+    assert [c.count_low for c in killed] == [1]
+
+
+def test_no_one_killed_is_not_a_singular_death():
+    assert [(c.kind, c.count_low) for c in _cas("No one was killed in the shooting.") if c.kind == "killed"] == [("killed", 0)]
+
+
+def test_verb_after_an_aside_on_the_victim():
+    (c,) = [c for c in _cas("Police say a 40-year-old man, who was later identified as Ty Brandt, was shot and killed.") if c.kind == "killed"]
+    assert (c.count_low, c.rule) == (1, "cas.after")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The shooting is the worst since 2009, when 14 people were killed.",
+        "Last month neighbours held a vigil for the 80 people who lost their lives to violence in the city in 2014.",
+        "Six officers have been fatally shot this year in the state.",
+    ],
+)
+def test_a_yearly_crime_statistic_is_context_not_a_toll(sentence):
+    text = "A man was shot dead on Elm Street on Sunday. " + sentence
+    assert max(ev.fatalities or 0 for ev in _run(text).events) == 1
+
+
+def test_ordinal_homicide_of_the_year_keeps_its_toll():
+    (ev,) = _run("Two men were shot dead on Elm Street, the city's 40th homicide this year.").events
+    assert ev.fatalities == 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed"),
+    [
+        ("Rico, then 19, was shot dead outside a bar.", []),
+        ("At least 40 kids under the age of 12 were shot.", []),
+        ("Charges were filed against three men, including two teenagers.", []),
+        ("The city bought 300 body cameras for its officers.", []),
+        ("Two men were found with gunshot wounds near the park.", []),
+    ],
+)
+def test_ages_suspects_and_found_wounded_are_not_deaths(sentence, killed):
+    assert [c.count_low for c in _cas(sentence) if c.kind == "killed"] == killed
+
+
+def test_left_with_injuries_is_injured():
+    (c,) = _cas("The shooting left one person with minor injuries.")
+    assert (c.kind, c.count_low) == ("injured", 1)
+
+
+def test_shooter_suicide_adds_one_to_the_victims():
+    text = (
+        "A man opened fire in his home, killing his three children as well as his wife, police said. "
+        "The gunman then took his own life."
+    )
+    (ev,) = _run(text).events
+    assert ev.fatalities == 5
+
+
+def test_murder_suicide_toll_already_holds_the_shooter():
+    text = "Three people are dead after an apparent murder-suicide at a bar. The man shot two patrons before turning the gun on himself."
+    (ev,) = _run(text).events
+    assert ev.fatalities == 3
+
+
+def test_shot_himself_alone_is_not_a_death():
+    assert [c for c in _cas("A 5-year-old boy will recover after accidentally shooting himself in the leg.") if c.kind == "killed"] == []
+
+
+def test_a_protest_far_off_in_a_long_paragraph_does_not_veto_a_shooting():
+    filler = " ".join(f"Neighbours said the street had been quiet for {n} years." for n in range(2, 9))
+    text = (
+        "A man was shot dead outside a night club on Monday, police said. "
+        + filler
+        + " Activists now plan to protest outside the club next week."
+    )
+    (ev,) = _run(text).events
+    assert ev.fatalities == 1
+
+
+def test_found_shot_is_a_shooting():
+    (ev,) = _run("Deputies say a man was found shot behind a truck stop on Saturday.").events
+    assert ev.event_type == "attack_on_civilians"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "That night the officer fatally shot Omar Vance, 19, and Vance's neighbor Lena Hart, 55.",
+        "Deputies found 37-year-old Tara Quill and 16-year-old Mina Quill dead in the house.",
+        "Both teens were taken to a hospital, where they died the next day.",
+        "Police are investigating an apparent murder-suicide in a home on Oak Street.",
+    ],
+)
+def test_two_named_victims_both_and_murder_suicide_are_two_dead(sentence):
+    assert [c.count_low for c in _cas(sentence) if c.kind == "killed"] == [2]
+
+
+def test_killed_along_with_a_named_victim_adds_one():
+    (ev,) = _run("Hal Dorn, 29, a local man, was killed along with Ray Peck, 20, in a shooting on Elm Street.").events
+    assert ev.fatalities == 2
+
+
+def test_both_suspects_fled_is_no_death():
+    assert [c for c in _cas("Both suspects ran off after the shooting.") if c.kind == "killed"] == []
+
+
+def test_a_mother_of_three_is_one_dead_not_three():
+    assert [c.count_low for c in _cas("A young mother of three is dead after a shooting on Elm Street.") if c.kind == "killed"] == [1]
+
+
+def test_deciding_if_charges_are_filed_does_not_make_the_killing_hypothetical():
+    (ev,) = _run("Prosecutors to decide if charges are filed in the shooting death of a 6-year-old boy").events
+    assert (ev.modality, ev.fatalities) == ("asserted", 1)
+
+
+def test_a_title_case_film_name_is_no_named_victim():
+    assert [c for c in _cas("He won an award for his role in The Killing Fields.") if c.kind == "killed"] == []

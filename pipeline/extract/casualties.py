@@ -9,7 +9,7 @@ introduced by "including" is a subset of the previous one and is never added to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract.lexicon import CasualtyLexicon
 from pipeline.models import Casualty
@@ -17,7 +17,29 @@ from pipeline.models import Casualty
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
 _YEARISH = re.compile(r"^(?:19|20)\d\d$")
 _SKIP_AFTER = re.compile(r"\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|miles?\b|metres|meters|%|per ?cent|a\.m|p\.m|am\b|pm\b|hours?\b|minutes?\b|days?\b|weeks?\b|months?\b|mm\b|kg\b|times\b|th\b|st\b|nd\b|rd\b|:)", re.I)
-_AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*$")
+_AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*(?:(?:then|now|aged?)\s+)?$", re.I)
+_FAMILY_SIZE = re.compile(r"\b(?:mother|father|mom|dad|parent|grandmother|grandfather)\s+of\s+$", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:ages?|aged)(?:\s+of)?\s*$", re.I)  # "killed at age 23", "under the age of 12"
+# "including" names a subset of victims only after a killing: "three suspects, including two teens, were charged".
+_DEAD_NOUN = re.compile(r"\s*(?:dead|bodies|body(?! ?(?:cam(?:era)?s?|armou?r|shops?|work|wash|language|guards?|spray|parts)\b)|corpses?)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(?:his|her|their|its)\s+$", re.I)  # "killing his five children"
+# "killing his five children as well as his wife": one more victim joined to a count.
+_JOINED_KIN = re.compile(
+    r"\s*,?\s*(?:as well as|and|along with)\s+(?P<kin>(?:his|her|their)\s+(?:wife|husband|girlfriend|boyfriend|fianc[eé]e?|partner|"
+    r"mother|father|son|daughter|stepson|stepdaughter|brother|sister|grandmother|grandfather|mother-in-law|father-in-law))\b",
+    re.I,
+)
+_JOINED_NAME = re.compile(
+    r"\s*,?\s*(?:was\s+|were\s+)?(?:(?:shot and )?killed\s+|fatally shot\s+|shot to death\s+)?[Aa]long with\s+"
+    r"(?P<kin>(?:\d{1,2}-year-old\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})"
+)  # "Felix Cont, 29, was killed along with Hector Corp"
+# Every singular-death pattern needs one of these: most cued sentences ("was shot in the leg") have none.
+_DEATH_WORD = re.compile(r"kill|dead|died|dies|slain|slaying|murder|death|fatal|behead|execut|gunned|lynch|homicide|assassinat|body", re.I)
+_SUICIDE_TOLD = re.compile(r"\bsuicide\b", re.I)  # "three dead in a murder-suicide": the toll holds the shooter
+_ACTIVE_SINGULAR = re.compile(r"(?:killing|killed|fatally|shot|shooting|murder|assassinat|behead|lynch|resulting|leading|led|caused)", re.I)
+_KILL_CUE = re.compile(r"kill|dead|died|death|fatal|murder(?:ed|ing)|slain|lives|massacr|execut|behead", re.I)
+# "left one person with minor injuries", "left a man in critical condition": wounded, not dead.
+_LEFT_WOUNDED = re.compile(r"\s*(?:with|in)\b[^.;]{0,40}?\b(?:injur|wound|condition|hospital)", re.I)
 # An object right after the verb makes the count its subject, not its victim ("gunmen killed a man").
 _ACTIVE_OBJECT = re.compile(r"\s+(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|\d+|his|her|their|several|dozens|scores)\b", re.I)
 _SHOT_AT = re.compile(r"\s+(?:at|towards|upon)\b", re.I)
@@ -26,6 +48,10 @@ _INCLUDING_CLAUSE = re.compile(r"^\s*,?\s*(?:including|among them)\s+[^,.;]{1,50
 _AND_JOIN = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|as well as\s+|plus\s+)$", re.I)
 _AUXILIARY = re.compile(r"\b(?:were|was|are|is|been|being|got|have|has|had|be)\b", re.I)
 _RELATIVE = re.compile(r"^\s*(?:,\s*)?(?:who|that|which)?\s*")
+# "a 30-year-old man, who was later identified as John Doe, was shot and killed": the verb after the aside.
+_APPOSITION = re.compile(
+    r"\s*,\s*(?:who|whom|later identified|identified|an?|one of|\d{1,2})\b[^,;.]{0,80}?,(?=\s+(?:was|were|has|have|had|is|are)\s)", re.I
+)
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
 
 
@@ -171,7 +197,9 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):
             continue
         if sentence.startswith(",", m.end()) and _AGE_APPOSITION.search(sentence, 0, m.start()):
-            continue  # "Demarcus Spencer, 40, was killed": an age, not a toll
+            continue  # "Demarcus Spencer, 40, was killed", "Carlos, then 18, was shot": an age, not a toll
+        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()) or _FAMILY_SIZE.search(sentence, max(0, m.start() - 30), m.start()):
+            continue  # "under the age of 12", "a mother of three"
         # Most matches are the article "a"/"an" before an ordinary noun: rule them out first.
         is_article = raw.lower() in ("a", "an", "single", "lone", "both")
         victim = _victim_after(sentence, m.end(), lex)
@@ -188,6 +216,10 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         after = _INCLUDING_CLAUSE.sub(" ", after)  # "5 people, including 2 children, were killed"
         before = sentence[max(prev_end, m.start() - 60) : m.start()]
         kind, rule = _classify(after, before, group, sentence, m, lex)
+        if kind is None and victim is not None:
+            aside = _APPOSITION.match(sentence, vend)
+            if aside:
+                kind, rule = _classify(sentence[aside.end() : aside.end() + 80], before, group, sentence, m, lex)
         subset = False
         if rule == "cas.before" and prev is not None and lex.subset_re.search(sentence[prev_end : m.start()]):
             # "5 civilians were wounded, including two children": the subset shares its total's kind.
@@ -211,7 +243,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             else:
                 pending = [(m, count, group, vend)]
             continue
-        if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur)", before, re.I):
+        if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur|bod(?:y|ies) of)", before, re.I):
             continue
         if running is None:
             running = lex.running_re.search(sentence) is not None
@@ -241,10 +273,40 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
         )
         out.append(c)
         prev, prev_end = c, vend
-    if not any(c.kind == "killed" and c.count_low for c in out):
-        for m in lex.singular_killed_re.finditer(sentence):
-            out.append(_casualty("killed", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
-            break
+    if any(c.kind == "killed" and c.count_low for c in out):
+        for st in lex.statistic_re.finditer(sentence):  # "since 2007, when 28 were killed"
+            out = [c for c in out if not (c.start - offset < st.end() and st.start() < c.end - offset)]
+    suicide = lex.suicide_re.search(sentence)
+    for c in [c for c in out if c.kind == "killed" and c.count_low and not is_subset(c) and c.rule != "cas.zero"][-1:]:
+        kin = _JOINED_KIN.match(sentence, c.end - offset) or _JOINED_NAME.match(sentence, c.end - offset)
+        if kin:
+            out.append(
+                Casualty(
+                    kind="killed", count_low=1, count_high=1, qualifier="exact", victim_group="unspecified",
+                    start=offset + kin.start("kin"), end=offset + kin.end("kin"), text=kin.group("kin"), rule="cas.joined",
+                )
+            )
+    if not any(c.kind == "killed" and c.count_low for c in out) and _DEATH_WORD.search(sentence):
+        found: re.Match[str] | None = None
+        pos = 0
+        # Overlapping matches: a headline-like single victim may hide two named ones inside it.
+        while (m := lex.singular_killed_re.search(sentence, pos)) is not None:
+            pos = m.start() + 1
+            if any(a < m.end() and m.start() < b for a, b in blocked):
+                continue  # "no one was killed"
+            if suicide and not _ACTIVE_SINGULAR.match(m.group(0)):
+                continue  # "he then shot himself and was pronounced dead": the shooter, counted below
+            if found is None or m.group("pair"):
+                found = m
+            if m.group("pair"):
+                break  # two named victims, "both", "a double homicide"
+        if found is not None:
+            n = 2 if found.group("pair") else 1
+            out.append(_casualty("killed", n, n, "exact", "unspecified", found, offset, "cas.singular"))
+    if suicide and not any(a < suicide.end() and suicide.start() < b for a, b in blocked):
+        out.append(_casualty("killed", 1, 1, "exact", "unspecified", suicide, offset, "cas.suicide"))
+    if _SUICIDE_TOLD.search(sentence):
+        out = [replace(c, rule=c.rule + ".suicide_told") if c.kind == "killed" and c.rule != "cas.suicide" else c for c in out]
     if not any(c.kind == "injured" and c.count_low for c in out):
         for m in lex.singular_injured_re.finditer(sentence):
             out.append(_casualty("injured", 1, 1, "exact", "unspecified", m, offset, "cas.singular"))
@@ -255,6 +317,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
 def _classify(
     after: str, before: str, group: str, sentence: str, m: re.Match[str], lex: CasualtyLexicon
 ) -> tuple[str | None, str]:
+    before = _POSSESSIVE.sub("", before)
     if lex.summary_re.search(before) or (lex.summary_after_re.match(after) and not lex.kill_after_re.match(after)):
         return "killed", "cas.summary"
     ka = lex.kill_after_re.match(after)
@@ -267,9 +330,14 @@ def _classify(
         return None, ""  # "a policeman shot and injured a driver", "gunmen shot at a bus": the shooters
     if ia:
         return "injured", "cas.after"
-    if group == "unspecified" and re.match(r"\s*(?:dead|bodies|body|corpses?)\b", sentence[m.end() :], re.I):
+    if group == "unspecified" and _DEAD_NOUN.match(sentence, m.end()):
         return "killed", "cas.noun"
-    if lex.kill_before_re.search(before):
+    kb = lex.kill_before_re.search(before)
+    if kb:
+        if kb.group(0).lower().startswith("including") and not _KILL_CUE.search(before, 0, kb.start()):
+            return None, ""
+        if kb.group(0).lower().startswith(("left", "leaving")) and _LEFT_WOUNDED.match(after):
+            return "injured", "cas.before"
         return "killed", "cas.before"
     if lex.injure_before_re.search(before):
         return "injured", "cas.before"
@@ -287,7 +355,7 @@ def _casualty(
 
 
 def is_subset(c: Casualty) -> bool:
-    return c.rule.endswith("subset")
+    return ".subset" in c.rule or c.rule.startswith("cas.subset")
 
 
 def total(by_sentence: list[list[Casualty]], kind: str) -> tuple[int | None, int | None]:
@@ -302,6 +370,7 @@ def total(by_sentence: list[list[Casualty]], kind: str) -> tuple[int | None, int
     if summaries:
         return summaries[-1].count_low, summaries[-1].count_high
     best: tuple[int, int] | None = None
+    best_group: list[Casualty] = []
     for group in rows:
         counted = [c for c in group if c.count_low is not None]
         if not counted:
@@ -310,5 +379,17 @@ def total(by_sentence: list[list[Casualty]], kind: str) -> tuple[int | None, int
         low = sum(c.count_low or 0 for c in main)
         high = sum(c.count_high if c.count_high is not None else (c.count_low or 0) for c in main)
         if best is None or (low, high) > best:
-            best = (low, high)
+            best, best_group = (low, high), main
+    if best and kind == "killed" and _shooter_apart(rows, best_group):
+        best = (best[0] + 1, best[1] + 1)
     return best if best else (None, None)
+
+
+def _shooter_apart(rows: list[list[Casualty]], best_group: list[Casualty]) -> bool:
+    """Whether the shooter's suicide, told in another sentence, is one more death than the toll:
+    the toll counts victims by number ("killing his five children") and says nothing of a suicide."""
+    if not any(c.rule == "cas.suicide" for group in rows for c in group):
+        return False
+    return all(c.rule.startswith(("cas.after", "cas.before", "cas.joined", "cas.noun")) for c in best_group) and not any(
+        c.rule.endswith("suicide_told") or c.rule == "cas.suicide" for c in best_group
+    )

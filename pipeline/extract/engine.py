@@ -32,6 +32,15 @@ _AGENT_BY = re.compile(r"(?<!-)\bby\b", re.I)  # not the "by" of "drive-by"
 _AGENT = re.compile(r"(?<!-)\b(?:by|during)\b", re.I)
 # "was found dead", "were shot and killed": a passive auxiliary right before a multi-word hit.
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|got)\s+(?:\w+ly\s+)?$", re.I)
+# A scraped headline glued to the body ("... Los Angeles TimesJassely Lupoe, a 5-year-old",
+# "... | abc13.comA man was shot"): a capital straight after three lower-case letters opens a
+# new sentence. Headline and body restate one toll, so their counts must not add up.
+# "... | FOX40A 17-year-old", "... Social(RNN) - Two people": a station's call sign or an
+# opening bracket glues the same way.
+_GLUED_TITLE = re.compile(r"(?:(?<=[a-z]{3})|(?<=[A-Z]{2}\d)|(?<=[A-Z]{2}\d\d))(?:[A-Z](?=[a-z]+\b|[A-Z]+\b|\s)|\((?=[A-Z]))")
+_LONG_PARAGRAPH = 8  # sentences; ACLED-style notes and ordinary paragraphs are shorter
+_PROTEST_WINDOW = 2  # sentences either side that can make a long paragraph's sentence a protest's
+_GLUED_TITLE_SPAN = 400  # only the article's opening can hold its headline
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +289,23 @@ def extract_events(
             protest_paras[p] = protest_words(*para_spans[p])
         return protest_paras[p]
 
-    def protest_veto(p: int, s: Sentence) -> bool:
+    para_size: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        para_size.setdefault(s.paragraph, []).append(i)
+
+    def protest_veto(p: int, s: Sentence, i: int) -> bool:
         # A sentence naming insurgents and no protest word of its own is the armed event the
         # protest was about, or beside it ("an encounter with militants ... stone-pelting crowds").
         if not in_protest(p):
             return False
+        members = para_size[p]
+        if len(members) > _LONG_PARAGRAPH:
+            # A scraped article may be one long paragraph: a protest a dozen sentences on
+            # ("activists plan to protest outside the club") says nothing of this shooting.
+            a = sentences[max(members[0], i - _PROTEST_WINDOW)].start
+            b = sentences[min(members[-1], i + _PROTEST_WINDOW)].end
+            if not protest_words(a, b):
+                return False
         return lex.events.armed_party_re.search(s.text) is None or protest_words(s.start, s.end)
 
     # Paragraphs that call the victims part of the drug or gang trade: their @attacks are clashes.
@@ -296,14 +317,15 @@ def extract_events(
             criminal_paras[p] = lex.events.criminal_victim_re.search(text, a, b) is not None
         return criminal_paras[p]
 
-    per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty], re.Match[str] | None]] = []
+    per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty], list[list[Casualty]], re.Match[str] | None]] = []
     sports_article: bool | None = None
     for i, s, triggers, cf, cued in kept:
         if lex.casualties.background_re.search(s.text):
             continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
         vetoable = any(ev.triggers[int((m.lastgroup or "t0")[1:])].protest_veto for m in triggers)
-        hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s) if vetoable else False, matches=triggers)
-        cas = find_casualties(s.text, s.start, lex.casualties, cued=True) if cued else []
+        hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s, i) if vetoable else False, matches=triggers)
+        cas_groups = _casualty_groups(s, lex) if cued else []
+        cas = [c for group in cas_groups for c in group]
         if hits or cas or cf:
             # Match reports "shoot", "counter-attack" and are "killed by two decisions": sports talk
             # yields nothing. Judged only where the sentence would yield something.
@@ -311,25 +333,25 @@ def extract_events(
                 sports_article = is_sports_report(text, lex.sports)
             if vetoed(s.text, lex.sports, sports_article=sports_article):
                 continue
-        per_sentence.append((i, s, hits, cas, cf))
+        per_sentence.append((i, s, hits, cas, cas_groups, cf))
 
     # Articles name the weapon once; a later bare "bombing" takes the type of explicit ones.
     explicit = [
         (s.start + h.start, h.rule.event_type)
-        for _, s, hits, _, _ in per_sentence
+        for _, s, hits, _, _, _ in per_sentence
         for h in hits
         if h.rule.event_type in ("airstrike", "shelling", "explosive_attack")
     ]
     # Where each paragraph's first strong trigger stands: a weak one after it only adds casualties.
     first_strong: dict[int, int] = {}
-    for i, s, hits, _, _ in per_sentence:
+    for i, s, hits, _, _, _ in per_sentence:
         if any(not h.rule.weak for h in hits):
             first_strong.setdefault(s.paragraph, i)
 
     drafts: list[_Draft] = []
-    orphans: list[tuple[int, int, list[Casualty]]] = []  # (sentence index, paragraph, casualties)
+    orphans: list[tuple[int, int, list[list[Casualty]]]] = []  # (sentence index, paragraph, casualties)
     all_casualties: list[Casualty] = []
-    for i, s, hits, cas, cf in per_sentence:
+    for i, s, hits, cas, cas_groups, cf in per_sentence:
         all_casualties.extend(cas)
         # Actor lookup is the costliest regex; run it only where an event will need it.
         actors = find_actors(s.text, lex.actors) if (hits or cf) else []
@@ -361,18 +383,18 @@ def extract_events(
                 modality=modality, claimed_by=claimed_by, confidence=0.5 if best.rule.weak else 0.7,
                 sentence_start=s.start, sentence_end=s.end,
             )
-            drafts.append(_Draft(ev, i, s.paragraph, best.rule.weak, best.rule.priority, [cas]))
+            drafts.append(_Draft(ev, i, s.paragraph, best.rule.weak, best.rule.priority, list(cas_groups)))
             made = True
         if cf:
             drafts.append(_ceasefire_draft(s, i, cf, actors, lex, mentions, place_list, para_start, published, text))
         if not made and cas:
-            orphans.append((i, s.paragraph, cas))
+            orphans.append((i, s.paragraph, cas_groups))
 
     violent_drafts = [d for d in drafts if d.event.event_type != "ceasefire_statement"]
-    for i, para, cas in orphans:
+    for i, para, groups in orphans:
         target = _nearest(violent_drafts, i, para)
         if target is not None:
-            target.casualties.append(cas)
+            target.casualties.extend(groups)
 
     merged: list[_Draft] = []
     for d in drafts:
@@ -394,6 +416,23 @@ def extract_events(
                 if c.date is None:
                     c.date = m.event.event_date
     return Extraction(events=events, casualties=sorted(all_casualties, key=lambda c: c.start))
+
+
+def _casualty_groups(s: Sentence, lex: Lexicon) -> list[list[Casualty]]:
+    """The casualties of one sentence, in one group, or two when it opens with a glued headline:
+    each group is one statement of the toll."""
+    glue = _GLUED_TITLE.search(s.text, 0, max(0, _GLUED_TITLE_SPAN - s.start)) if s.start < _GLUED_TITLE_SPAN else None
+    if glue is None:
+        return [find_casualties(s.text, s.start, lex.casualties, cued=True)]
+    cut = glue.start()
+    return [
+        group
+        for group in (
+            find_casualties(s.text[:cut], s.start, lex.casualties),
+            find_casualties(s.text[cut:], s.start + cut, lex.casualties),
+        )
+        if group
+    ] or [[]]
 
 
 def _has_strong(hits: list[Hit]) -> bool:

@@ -441,6 +441,7 @@ class CasualtyLexicon:
     injure_before_re: re.Pattern[str]
     running_re: Matcher
     background_re: Matcher  # a conflict's cumulative toll: no event, no count
+    statistic_re: re.Pattern[str]  # a local crime statistic: no count
     summary_re: re.Pattern[str]
     summary_after_re: re.Pattern[str]
     zero_re: Matcher
@@ -448,6 +449,7 @@ class CasualtyLexicon:
     subset_re: re.Pattern[str]
     singular_killed_re: Matcher  # case-sensitive: "Smith was shot dead"
     singular_injured_re: Matcher
+    suicide_re: re.Pattern[str]  # the shooter's own death: "then took his own life"
     cue_re: Matcher  # cheap pre-filter: any casualty word at all
 
 
@@ -628,7 +630,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
     victim = "|".join(f"(?P<v_{g}>{p})" for g, p in groups.items())
     cues = (
         "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
-        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide|homicide|deadly"
     )
     return CasualtyLexicon(
         word_values={**units, **tens, **scales, **fixed},
@@ -649,6 +651,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
         running_re=PrefixedPattern(_compile(path, "running_total", _field(path, data, "running_total"))),
         background_re=PrefixedPattern(_templated(path, data, "background_toll", "background_terms")),
+        statistic_re=_templated(path, data, "statistic_toll", "background_terms"),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
@@ -656,6 +659,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         subset_re=_compile(path, "subset", _field(path, data, "subset")),
         singular_killed_re=_compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False),
         singular_injured_re=_compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False),
+        suicide_re=_compile(path, "suicide", _field(path, data, "suicide")),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )
 
