@@ -283,7 +283,9 @@ class PrefixedPattern:
     a 200-branch alternation costs a couple of branches per candidate word.
     """
 
-    __slots__ = ("regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_word_keys")
+    __slots__ = (
+        "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_word_keys", "_parts",
+    )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -293,7 +295,10 @@ class PrefixedPattern:
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
+        self._parts: list[tuple[PrefixedPattern, list[frozenset[str]]]] | None = None
         if self._keys is None:
+            if alternatives is None:
+                self._parts = _alternative_parts(regex)
             return
         # Word heads stop at the first non-word character: "so far" has the head "so", not "so ".
         self._word_keys = frozenset(k if k == _DIGIT else _WORD_HEAD.match(k).group() for k in self._keys)
@@ -378,12 +383,44 @@ class PrefixedPattern:
                 done = m.end() if m.end() > m.start() else m.end() + 1
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if self._parts is not None:
+            return self._search_parts(text, pos, endpos)
         found = self._matches(text, pos, endpos)
         if found is None:
             return self.regex.search(text, pos, endpos)
         return next(found, None)
 
+    def _search_parts(self, text: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """``search`` of a top-level alternation with no usable prefixes: the leftmost start of
+        any alternative, each searched alone (and skipped when text lacks a string every match of
+        it contains), is where the whole pattern matches first; match the whole pattern there."""
+        assert self._parts is not None
+        low = _fold(text)
+        if low is None:
+            return self.regex.search(text, pos, endpos)
+        digit: bool | None = None
+        best = -1
+        for part, clauses in self._parts:
+            for clause in clauses:
+                for lit in clause:
+                    if lit == _DIGIT:
+                        if digit is None:
+                            digit = _ANY_DIGIT.search(text) is not None
+                        if digit:
+                            break
+                    elif lit in low:
+                        break
+                else:
+                    break  # no string of this clause in the text: the alternative cannot match
+            else:
+                m = part.search(text, pos, endpos)
+                if m is not None and (best < 0 or m.start() < best):
+                    best = m.start()
+        return None if best < 0 else self.regex.match(text, best, endpos)
+
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        if self._parts is not None:
+            return self.regex.finditer(text, pos, endpos) if self._search_parts(text, pos, endpos) else iter(())
         found = self._matches(text, pos, endpos)
         return self.regex.finditer(text, pos, endpos) if found is None else found
 
@@ -392,6 +429,152 @@ class PrefixedPattern:
 
 
 Matcher = re.Pattern[str] | PrefixedPattern
+
+
+# --- Alternations without prefixes ---------------------------------------------------------
+# A pattern such as the background-toll rules (alternatives that may start at any digit) has no
+# usable prefixes, and ``re`` tries all of its alternatives at every position of the sentence.
+# Each alternative alone mostly has prefixes, and needs a few strings in the text ("killed", a
+# digit, "since"): search only the alternatives whose strings are all there.
+
+_ANY_DIGIT = re.compile(r"\d")
+_MAX_CLAUSE = 64
+
+
+def _fold(text: str) -> str | None:
+    """``text`` lower-cased as IGNORECASE compares it, or None when offsets would drift."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    if len(low) != len(text):
+        return None
+    return low.translate(_FOLD) if ("\u0131" in low or "\u017f" in low or "\u212a" in low) else low
+
+
+def _is_digit_class(op: Any, av: Any) -> bool:
+    c = _sre.c
+    if op is c.CATEGORY:
+        return av is c.CATEGORY_DIGIT
+    if op is not c.IN or not av:
+        return False
+    for t, v in av:
+        if t is c.CATEGORY and v is c.CATEGORY_DIGIT:
+            continue
+        if t is c.LITERAL and 48 <= v <= 57:
+            continue
+        if t is c.RANGE and 48 <= v[0] <= v[1] <= 57:
+            continue
+        return False
+    return True
+
+
+def _spelt(op: Any, av: Any) -> frozenset[str] | None:
+    """Every string the item can match (lower-case), when there are few; else None."""
+    c = _sre.c
+    if op is c.LITERAL:
+        return frozenset({chr(av).lower()})
+    if op is c.IN:
+        if len(av) <= 8 and all(t is c.LITERAL for t, _ in av):
+            return frozenset(chr(v).lower() for _, v in av)
+        return None
+    if op is c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            sub = _seq_spelt(list(alt))
+            if sub is None:
+                return None
+            out |= sub
+        return frozenset(out) if len(out) <= _MAX_CLAUSE else None
+    if op is c.SUBPATTERN:
+        return _seq_spelt(list(av[-1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] <= 1:
+        sub = _seq_spelt(list(av[2]))
+        if sub is None:
+            return None
+        return sub | {""} if av[0] == 0 else sub
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return None
+    return None
+
+
+def _seq_spelt(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    acc: frozenset[str] = frozenset({""})
+    for op, av in items:
+        sub = _spelt(op, av)
+        if sub is None:
+            return None
+        acc = frozenset(a + b for a in acc for b in sub)
+        if len(acc) > _MAX_CLAUSE:
+            return None
+    return acc
+
+
+def _useful(clause: frozenset[str]) -> bool:
+    return bool(clause) and all(s == _DIGIT or len(s) >= 2 for s in clause)
+
+
+def _clauses(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Sets of strings (``_DIGIT``: any decimal digit) such that every match of the sequence
+    ``items`` contains one string of each set (lower-cased)."""
+    c = _sre.c
+    out: list[frozenset[str]] = []
+    run: frozenset[str] = frozenset({""})
+    for op, av in [*items, (None, None)]:
+        sub = _spelt(op, av) if op is not None else None
+        if sub is not None:
+            joined = frozenset(a + b for a in run for b in sub)
+            if len(joined) <= _MAX_CLAUSE:
+                run = joined
+                continue
+        if _useful(run):
+            out.append(run)
+        run = sub if sub is not None else frozenset({""})
+        if op is None or sub is not None:
+            continue
+        if _is_digit_class(op, av):
+            out.append(frozenset({_DIGIT}))
+        elif op is c.SUBPATTERN:
+            out += _clauses(list(av[-1]))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            out += _clauses(list(av))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            out += _clauses(list(av[2]))
+        elif op is c.BRANCH:
+            union: set[str] = set()
+            for alt in av[1]:
+                best = _best_clause(_clauses(list(alt)))
+                if best is None:
+                    break
+                union |= best
+            else:
+                if _useful(frozenset(union)):
+                    out.append(frozenset(union))
+    return out
+
+
+def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
+    """The sharpest of ``clauses``: longest shortest string (a digit counts as two), then fewest."""
+    if not clauses:
+        return None
+    return max(clauses, key=lambda cl: (min(2 if s == _DIGIT else min(len(s), 6) for s in cl), -len(cl)))
+
+
+def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, list[frozenset[str]]]] | None:
+    """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
+    every match of it contains; None unless the pattern is such an alternation."""
+    alts = _split_top(regex.pattern)
+    if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
+        return None  # backreferences or global inline flags: alternatives do not stand alone
+    parts = []
+    try:
+        for alt in alts:
+            inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
+            sub = re.compile(inner, regex.flags)
+            parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
+            parts.append((PrefixedPattern(sub, alternatives=[]), _clauses(parsed)))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
