@@ -121,3 +121,39 @@ def test_clauses_read_literals_digits_and_branches():
     assert clauses(r"\d+ (?:dead|killed)") == [frozenset({_DIGIT}), frozenset({" dead", " killed"})]
     assert frozenset({"thousand", _DIGIT}) in clauses(r"(?:[0-9]+|thousand) died")
     assert clauses(r"(?:a )?x") == []  # single letters and optional words tell nothing
+
+
+def _plain_view(text: str):
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    low = low.translate(str.maketrans({"\u0131": "i", "\u017f": "s", "\u212a": "k"}))
+    heads = set(re.findall(r"\b\w{1,3}", low))
+    firsts = {h[:1] for h in heads}
+    heads.update([h[:2] for h in heads], firsts)
+    if any(c.isdecimal() for c in firsts):
+        heads.add(_DIGIT)
+    return low, heads
+
+
+def test_sentence_view_matches_the_plain_computation():
+    from pipeline.extract.lexicon import _view
+
+    for text in _SAMPLES + _random_texts(1500, seed=11) + ["٣ killed", "x ٣", "İstanbul", "a1 b22 c333 d4444"]:
+        got, want = _view(text), _plain_view(text)
+        assert (got is None) == (want is None), text
+        if got is not None:
+            assert got[0] == want[0] and set(got[1]) == want[1], text
+
+
+@pytest.mark.parametrize(
+    "source", [r"kill|dead|die|shot|per(?:ish)|bod(?:y|ies)", r"(?:war|wars) kill|life|lives", r"ed\b|ing"]
+)
+def test_unanchored_search_tries_candidate_starts_like_the_plain_regex(source):
+    for flags in (re.IGNORECASE, 0):
+        regex = re.compile(source, flags)
+        pattern = PrefixedPattern(regex)
+        assert pattern._keys is not None and not pattern._anchored
+        for text in _SAMPLES + _random_texts(1500, seed=5) + ["skilled DIETS", "reshot", "KILL"]:
+            for pos in (0, 3):
+                assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)

@@ -6,9 +6,11 @@ file and the entry, never halfway through a batch.
 
 from __future__ import annotations
 
+import operator
 import re
 import sys
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -247,11 +249,14 @@ def _minimal(keys: frozenset[str]) -> list[str]:
     return sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
 
 
-_VIEWS: dict[str, tuple[str, frozenset[str]] | None] = {}
+_VIEWS: dict[str, tuple[str, AbstractSet[str]] | None] = {}
 _HEADS = re.compile(r"\b\w{1,3}")  # the first three letters of each word, cut by re
+_FIRST_TWO = operator.itemgetter(slice(None, 2))
+_FIRST_ONE = operator.itemgetter(slice(None, 1))
+_ASCII_DIGITS = frozenset("0123456789")
 
 
-def _view(text: str) -> tuple[str, frozenset[str]] | None:
+def _view(text: str) -> tuple[str, AbstractSet[str]] | None:
     """``text`` lower-cased, and the first one to three letters of each of its words (plus a
     digit marker); shared by every pattern run on the same sentence."""
     got = _VIEWS.get(text, False)
@@ -262,12 +267,14 @@ def _view(text: str) -> tuple[str, frozenset[str]] | None:
     if len(low) == len(text):  # "İ" lower-cases to two characters: offsets would drift
         if not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):
             low = low.translate(_FOLD)  # slow: only when a foldable letter is there
-        heads = set(_HEADS.findall(low))
-        firsts = {h[:1] for h in heads}
-        heads.update([h[:2] for h in heads], firsts)
-        if any(c.isdecimal() for c in firsts):
+        found = _HEADS.findall(low)
+        heads = set(found)
+        heads.update(map(_FIRST_TWO, found))  # map() with an itemgetter: no Python-level loop
+        firsts = set(map(_FIRST_ONE, found))
+        heads |= firsts
+        if not firsts.isdisjoint(_ASCII_DIGITS) or (not low.isascii() and any(c.isdecimal() for c in firsts)):
             heads.add(_DIGIT)
-        view = (low, frozenset(heads))
+        view = (low, heads)  # a set nobody changes: no frozenset copy
     if len(_VIEWS) > 256:
         _VIEWS.clear()
     _VIEWS[text] = view
@@ -385,6 +392,16 @@ class PrefixedPattern:
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         if self._parts is not None:
             return self._search_parts(text, pos, endpos)
+        if self._keys is not None and not self._anchored:
+            view = _view(text)
+            if view is not None:
+                # The first candidate start where the pattern matches is where search would stop.
+                match = self.regex.match
+                for c in self._finder.finditer(view[0], pos, endpos):  # type: ignore[union-attr]
+                    m = match(text, c.start(), endpos)
+                    if m is not None:
+                        return m
+                return None
         found = self._matches(text, pos, endpos)
         if found is None:
             return self.regex.search(text, pos, endpos)
