@@ -157,3 +157,38 @@ def test_unanchored_search_tries_candidate_starts_like_the_plain_regex(source):
         for text in _SAMPLES + _random_texts(1500, seed=5) + ["skilled DIETS", "reshot", "KILL"]:
             for pos in (0, 3):
                 assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
+
+
+_GATE_TEXTS = [
+    "The ceasefire held; a truce and a cease-fire were agreed.",
+    "Two thirds of the dead were civilians; half of those killed were children.",
+    "No one was hurt. Nobody was killed, none were injured.",
+    "The group claimed responsibility; it said it had carried out the attack.",
+    "The death toll has risen to 40, bringing the total number of dead to 90 so far.",
+    "ARMISTICE talks; TRUCE; Cease-Fire; ٣ of the dead",
+]
+
+
+def test_gated_patterns_never_skip_a_match():
+    from pipeline.extract.lexicon import _gate, _passes
+
+    lex = default_lexicon()
+    patterns = [
+        lex.ceasefire.terms_re, lex.modality.claimed_re, lex.casualties.zero_re, lex.casualties.fraction_re,
+        lex.casualties.running_re,
+    ]
+    assert all(p._gate for p in patterns)  # the shortcut is in use for the rules as shipped
+    words = _WORDS + "truce armistice ceasefire cease-fire claimed responsibility said it two thirds no one none".split()
+    rnd = random.Random(21)
+    texts = _GATE_TEXTS + _SAMPLES + [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 25))) for _ in range(2000)]
+    for pattern in patterns:
+        for text in texts:
+            assert _same(pattern.search(text), pattern.regex.search(text)), (pattern.pattern[:40], text)
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
+            low = _fold(text)
+            if low is not None and pattern.regex.search(text):
+                assert _passes(pattern._gate, text, low), text
+    # Cut strings stay necessary: every match holds a part of one of them.
+    gate = _gate(re.compile(r"\b(?:claimed responsibility|claims credit|took responsibility)\b", re.I))
+    assert gate and all(len(s) <= 24 for c in gate for s in c)
+    assert _passes(gate, "x", "they took responsibility") and not _passes(gate, "x", "they took part")

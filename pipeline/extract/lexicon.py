@@ -292,6 +292,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_word_keys", "_parts",
+        "_gate",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -302,11 +303,13 @@ class PrefixedPattern:
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
-        self._parts: list[tuple[PrefixedPattern, list[frozenset[str]]]] | None = None
+        self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
+        self._gate: tuple[tuple[str, ...], ...] = ()
         if self._keys is None:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
             return
+        self._gate = _gate(regex)
         # Word heads stop at the first non-word character: "so far" has the head "so", not "so ".
         self._word_keys = frozenset(k if k == _DIGIT else _WORD_HEAD.match(k).group() for k in self._keys)
         if not self._anchored:
@@ -363,10 +366,14 @@ class PrefixedPattern:
         low, heads = view
         if not self._anchored:
             assert self._finder is not None
+            if self._gate and not _passes(self._gate, text, low):
+                return iter(())
             first = self._finder.search(low, pos, endpos)
             return self.regex.finditer(text, first.start(), endpos) if first else iter(())
         if self._word_keys.isdisjoint(heads):
             return iter(())  # the common case: no word in the text starts like a match
+        if self._gate and not _passes(self._gate, text, low):
+            return iter(())  # a string every match contains is missing
         return self._iter_anchored(text, low, pos, endpos)
 
     def _iter_anchored(self, text: str, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
@@ -395,6 +402,8 @@ class PrefixedPattern:
         if self._keys is not None and not self._anchored:
             view = _view(text)
             if view is not None:
+                if self._gate and not _passes(self._gate, text, view[0]):
+                    return None
                 # The first candidate start where the pattern matches is where search would stop.
                 match = self.regex.match
                 for c in self._finder.finditer(view[0], pos, endpos):  # type: ignore[union-attr]
@@ -415,19 +424,14 @@ class PrefixedPattern:
         low = _fold(text)
         if low is None:
             return self.regex.search(text, pos, endpos)
-        digit: bool | None = None
+        known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
         best = -1
         for part, clauses in self._parts:
             for clause in clauses:
-                for lit in clause:
-                    if lit == _DIGIT:
-                        if digit is None:
-                            digit = _ANY_DIGIT.search(text) is not None
-                        if digit:
-                            break
-                    elif lit in low:
-                        break
-                else:
+                ok = known.get(id(clause))
+                if ok is None:
+                    ok = known[id(clause)] = _passes((clause,), text, low)
+                if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
                 m = part.search(text, pos, endpos)
@@ -569,6 +573,52 @@ def _clauses(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
     return out
 
 
+def _passes(gate: tuple[tuple[str, ...], ...], text: str, low: str) -> bool:
+    """Whether ``low`` (``text`` folded) holds one string of every clause of ``gate``."""
+    for clause in gate:
+        for lit in clause:
+            if lit == _DIGIT:
+                if _ANY_DIGIT.search(text) is not None:
+                    break
+            elif lit in low:
+                break
+        else:
+            return False
+    return True
+
+
+def _tidy(clause: frozenset[str]) -> tuple[str, ...]:
+    """``clause`` without strings that contain another of its strings ("ceasefires" holds
+    "ceasefire"), the digit marker first: the same test with fewer substring scans."""
+    kept = [s for s in clause if not any(t != s and t != _DIGIT and t in s for t in clause)]
+    return tuple(sorted(kept, key=lambda s: (s != _DIGIT, len(s), s)))
+
+
+def _short(clause: frozenset[str]) -> tuple[str, ...]:
+    """``clause`` tidied, with long strings cut to their first letters when that makes it few
+    (a part of a required string is required too: "claim" for "claimed responsibility")."""
+    for cut in (0, 8, 6, 5, 4):
+        tidy = _tidy(frozenset(s[:cut] if cut and s != _DIGIT else s for s in clause))
+        if len(tidy) <= _GATE_STRINGS:
+            break
+    return tidy
+
+
+_GATE_STRINGS = 24  # past this many strings a clause costs more to test than it saves
+
+
+def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """Up to three short clauses of strings every match of ``regex`` contains, sharpest first;
+    a text lacking all strings of one of them cannot match."""
+    try:
+        found = _clauses(list(_sre.p.parse(regex.pattern, regex.flags & ~re.UNICODE)))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return ()
+    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if len(c) <= _GATE_STRINGS]
+    tidy.sort(key=lambda c: -min(2 if s == _DIGIT else min(len(s), 6) for s in c))
+    return tuple(tidy[:3])
+
+
 def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
     """The sharpest of ``clauses``: longest shortest string (a digit counts as two), then fewest."""
     if not clauses:
@@ -576,19 +626,21 @@ def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
     return max(clauses, key=lambda cl: (min(2 if s == _DIGIT else min(len(s), 6) for s in cl), -len(cl)))
 
 
-def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, list[frozenset[str]]]] | None:
+def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
     """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
     every match of it contains; None unless the pattern is such an alternation."""
     alts = _split_top(regex.pattern)
     if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
         return None  # backreferences or global inline flags: alternatives do not stand alone
     parts = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct clause
     try:
         for alt in alts:
             inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
             sub = re.compile(inner, regex.flags)
             parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
-            parts.append((PrefixedPattern(sub, alternatives=[]), _clauses(parsed)))
+            clauses = tuple(shared.setdefault(c, c) for c in dict.fromkeys(_tidy(c) for c in _clauses(parsed)))
+            parts.append((PrefixedPattern(sub, alternatives=[]), clauses))
     except (re.error, RecursionError, TypeError, ValueError):
         return None
     return parts
