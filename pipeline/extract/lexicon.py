@@ -6,11 +6,9 @@ file and the entry, never halfway through a batch.
 
 from __future__ import annotations
 
-import operator
 import re
 import sys
 from collections.abc import Iterator
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,16 +30,16 @@ _RESOLVED_TYPES = ("@bombing", "@attack")
 # IGNORECASE it cannot even skip a branch on its first letter: the trigger, casualty and actor
 # alternations cost 0.1-0.6 ms per sentence. A match can only start where the text begins with
 # one of the pattern's literal prefixes, so we derive those prefixes (up to three characters)
-# from the parsed pattern once, collect each sentence's word heads once (shared by every
-# pattern), skip a pattern when no word starts like one of its prefixes, and otherwise try it
-# only at candidate word starts, with only the alternatives whose prefixes fit there. Results
+# from the parsed pattern once, lower-case each sentence once (shared by every pattern), skip a
+# pattern when the sentence lacks a string every match contains (see ``_gate``), and otherwise
+# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence),
+# with only the alternatives whose prefixes fit there. Results
 # are identical to the plain pattern's (tests/test_extract.py checks that on awkward inputs).
 
 _K = 3
 _MAX_PREFIXES = 4000
 _DIGIT = "\x00"  # prefix marker: the match starts with a decimal digit (\d)
 _WORDCHAR = re.compile(r"\w")
-_WORD_HEAD = re.compile(r"\w*")
 # IGNORECASE also matches these against ASCII letters; str.lower() does not map them.
 _FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
@@ -249,36 +247,24 @@ def _minimal(keys: frozenset[str]) -> list[str]:
     return sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
 
 
-_VIEWS: dict[str, tuple[str, AbstractSet[str]] | None] = {}
-_HEADS = re.compile(r"\b\w{1,3}")  # the first three letters of each word, cut by re
-_FIRST_TWO = operator.itemgetter(slice(None, 2))
-_FIRST_ONE = operator.itemgetter(slice(None, 1))
-_ASCII_DIGITS = frozenset("0123456789")
+_VIEWS: dict[str, str | None] = {}
 
 
-def _view(text: str) -> tuple[str, AbstractSet[str]] | None:
-    """``text`` lower-cased, and the first one to three letters of each of its words (plus a
-    digit marker); shared by every pattern run on the same sentence."""
+def _view(text: str) -> str | None:
+    """``text`` lower-cased as IGNORECASE compares it, shared by every pattern run on the same
+    sentence; None when lower-casing changes its length ("İ"): offsets would drift."""
     got = _VIEWS.get(text, False)
     if got is not False:
         return got  # type: ignore[return-value]
-    low = text.lower()
-    view = None
-    if len(low) == len(text):  # "İ" lower-cases to two characters: offsets would drift
-        if not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):
-            low = low.translate(_FOLD)  # slow: only when a foldable letter is there
-        found = _HEADS.findall(low)
-        heads = set(found)
-        heads.update(map(_FIRST_TWO, found))  # map() with an itemgetter: no Python-level loop
-        firsts = set(map(_FIRST_ONE, found))
-        heads |= firsts
-        if not firsts.isdisjoint(_ASCII_DIGITS) or (not low.isascii() and any(c.isdecimal() for c in firsts)):
-            heads.add(_DIGIT)
-        view = (low, heads)  # a set nobody changes: no frozenset copy
+    low: str | None = text.lower()
+    if len(low) != len(text):  # type: ignore[arg-type]
+        low = None
+    elif not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):  # type: ignore[union-attr]
+        low = low.translate(_FOLD)  # type: ignore[union-attr]  # slow: only when a foldable letter is there
     if len(_VIEWS) > 256:
         _VIEWS.clear()
-    _VIEWS[text] = view
-    return view
+    _VIEWS[text] = low
+    return low
 
 
 class PrefixedPattern:
@@ -291,7 +277,7 @@ class PrefixedPattern:
     """
 
     __slots__ = (
-        "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_word_keys", "_parts",
+        "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
         "_gate",
     )
 
@@ -310,8 +296,6 @@ class PrefixedPattern:
                 self._parts = _alternative_parts(regex)
             return
         self._gate = _gate(regex)
-        # Word heads stop at the first non-word character: "so far" has the head "so", not "so ".
-        self._word_keys = frozenset(k if k == _DIGIT else _WORD_HEAD.match(k).group() for k in self._keys)
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
@@ -360,18 +344,15 @@ class PrefixedPattern:
     def _matches(self, text: str, pos: int, endpos: int) -> Iterator[re.Match[str]] | None:
         if self._keys is None:
             return None
-        view = _view(text)
-        if view is None:
+        low = _view(text)
+        if low is None:
             return None
-        low, heads = view
         if not self._anchored:
             assert self._finder is not None
             if self._gate and not _passes(self._gate, text, low):
                 return iter(())
             first = self._finder.search(low, pos, endpos)
             return self.regex.finditer(text, first.start(), endpos) if first else iter(())
-        if self._word_keys.isdisjoint(heads):
-            return iter(())  # the common case: no word in the text starts like a match
         if self._gate and not _passes(self._gate, text, low):
             return iter(())  # a string every match contains is missing
         return self._iter_anchored(text, low, pos, endpos)
@@ -400,13 +381,13 @@ class PrefixedPattern:
         if self._parts is not None:
             return self._search_parts(text, pos, endpos)
         if self._keys is not None and not self._anchored:
-            view = _view(text)
-            if view is not None:
-                if self._gate and not _passes(self._gate, text, view[0]):
+            low = _view(text)
+            if low is not None:
+                if self._gate and not _passes(self._gate, text, low):
                     return None
                 # The first candidate start where the pattern matches is where search would stop.
                 match = self.regex.match
-                for c in self._finder.finditer(view[0], pos, endpos):  # type: ignore[union-attr]
+                for c in self._finder.finditer(low, pos, endpos):  # type: ignore[union-attr]
                     m = match(text, c.start(), endpos)
                     if m is not None:
                         return m
