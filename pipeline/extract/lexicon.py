@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -248,6 +248,8 @@ def _minimal(keys: frozenset[str]) -> list[str]:
 
 
 _VIEWS: dict[str, str | None] = {}
+_START = re.Match.start
+_UNSEEN: Any = object()  # not yet in a per-head cache (whose values may be None)
 
 
 def _view(text: str) -> str | None:
@@ -360,22 +362,35 @@ class PrefixedPattern:
     def _iter_anchored(self, text: str, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
         assert self._finder is not None
         done = pos  # like finditer, resume after the previous match: no overlaps
+        starts: Iterable[int]
         if self._digits is not None and not low.isascii():
             # Non-ASCII digits ("٣") also match \d: take the union of both candidate lists.
             starts = sorted({c.start() for r in (self._finder, self._digits) for c in r.finditer(low, pos, endpos)})
         else:
-            starts = [c.start() for c in self._finder.finditer(low, pos, endpos)]
+            starts = map(_START, self._finder.finditer(low, pos, endpos))  # lazy: search stops early
+        if self._alts is None:
+            match = self.regex.match
+            for p in starts:
+                if p >= done:
+                    m = match(text, p, endpos)
+                    if m:
+                        yield m
+                        end = m.end()
+                        done = end if end > p else end + 1
+            return
+        by_head = self._by_head
         for p in starts:
-            if p < done:
-                continue
-            if self._alts is None:
-                m = self.regex.match(text, p, endpos)
-            else:
-                head = self._head_regex(low[p : p + 3])
-                m = head.match(text, p, endpos) if head is not None else None
-            if m:
-                yield m
-                done = m.end() if m.end() > m.start() else m.end() + 1
+            if p >= done:
+                key = low[p : p + 3]
+                head = by_head.get(key, _UNSEEN)
+                if head is _UNSEEN:
+                    head = self._head_regex(key)
+                if head is not None:
+                    m = head.match(text, p, endpos)  # type: ignore[union-attr]
+                    if m:
+                        yield m
+                        end = m.end()
+                        done = end if end > p else end + 1
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         if self._parts is not None:
