@@ -297,7 +297,8 @@ class PrefixedPattern:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
             return
-        self._gate = _gate(regex)
+        if not alternatives:  # long rule lists (triggers, actors) need too many strings to gate
+            self._gate = _gate(regex)
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
@@ -593,8 +594,12 @@ def _tidy(clause: frozenset[str]) -> tuple[str, ...]:
 def _short(clause: frozenset[str]) -> tuple[str, ...]:
     """``clause`` tidied, with long strings cut to their first letters when that makes it few
     (a part of a required string is required too: "claim" for "claimed responsibility")."""
+    tidy: tuple[str, ...] = ()
     for cut in (0, 8, 6, 5, 4):
-        tidy = _tidy(frozenset(s[:cut] if cut and s != _DIGIT else s for s in clause))
+        cands = frozenset(s[:cut] if cut and s != _DIGIT else s for s in clause)
+        if len(cands) > 4 * _GATE_STRINGS:
+            continue  # tidying would hardly leave few enough, and costs a pass over all pairs
+        tidy = _tidy(cands)
         if len(tidy) <= _GATE_STRINGS:
             break
     return tidy
@@ -610,7 +615,7 @@ def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
         found = _clauses(list(_sre.p.parse(regex.pattern, regex.flags & ~re.UNICODE)))
     except (re.error, RecursionError, TypeError, ValueError):
         return ()
-    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if len(c) <= _GATE_STRINGS]
+    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_STRINGS]
     tidy.sort(key=lambda c: -min(2 if s == _DIGIT else min(len(s), 6) for s in c))
     return tuple(tidy[:3])
 
