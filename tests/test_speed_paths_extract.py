@@ -156,6 +156,9 @@ _GATE_TEXTS = [
     "The group claimed responsibility; it said it had carried out the attack.",
     "The death toll has risen to 40, bringing the total number of dead to 90 so far.",
     "ARMISTICE talks; TRUCE; Cease-Fire; ٣ of the dead",
+    "Demarcus Spencer, 40, was shot and killed. He was pronounced dead at the scene.",
+    "John Smith was later killed; the victim died. She was stabbed and hospitalized.",
+    "He was shot. Maria Lopez has been injured. THE VICTIM WAS KILLED by the gunman.",
 ]
 
 
@@ -165,10 +168,14 @@ def test_gated_patterns_never_skip_a_match():
     lex = default_lexicon()
     patterns = [
         lex.ceasefire.terms_re, lex.modality.claimed_re, lex.casualties.zero_re, lex.casualties.fraction_re,
-        lex.casualties.running_re,
+        lex.casualties.running_re, lex.casualties.singular_killed_re, lex.casualties.singular_injured_re,
+        lex.casualties.cue_re,
     ]
     assert all(p._gate for p in patterns)  # the shortcut is in use for the rules as shipped
-    words = _WORDS + "truce armistice ceasefire cease-fire claimed responsibility said it two thirds no one none".split()
+    words = _WORDS + (
+        "truce armistice ceasefire cease-fire claimed responsibility said it two thirds no one none He She John Smith "
+        "the victim later shot dead stabbed hospitalized is has been pronounced found after being beaten"
+    ).split()
     rnd = random.Random(21)
     texts = _GATE_TEXTS + _SAMPLES + [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 25))) for _ in range(2000)]
     for pattern in patterns:

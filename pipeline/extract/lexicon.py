@@ -296,6 +296,8 @@ class PrefixedPattern:
         if self._keys is None:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
+                if self._parts is None:
+                    self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
         if not alternatives:  # long rule lists (triggers, actors) need too many strings to gate
             self._gate = _gate(regex)
@@ -346,6 +348,10 @@ class PrefixedPattern:
 
     def _matches(self, text: str, pos: int, endpos: int) -> Iterator[re.Match[str]] | None:
         if self._keys is None:
+            if self._gate:
+                low = _view(text)
+                if low is not None and not _passes(self._gate, text, low):
+                    return iter(())
             return None
         low = _view(text)
         if low is None:
@@ -593,19 +599,25 @@ def _tidy(clause: frozenset[str]) -> tuple[str, ...]:
 
 def _short(clause: frozenset[str]) -> tuple[str, ...]:
     """``clause`` tidied, with long strings cut to their first letters when that makes it few
-    (a part of a required string is required too: "claim" for "claimed responsibility")."""
-    tidy: tuple[str, ...] = ()
+    (a part of a required string is required too: "claim" for "claimed responsibility").
+    Whole strings rule out more texts: they are kept unless cutting halves their number."""
+    whole: tuple[str, ...] = ()
     for cut in (0, 8, 6, 5, 4):
         cands = frozenset(s[:cut] if cut and s != _DIGIT else s for s in clause)
-        if len(cands) > 4 * _GATE_STRINGS:
+        if len(cands) > 4 * _GATE_WHOLE_STRINGS:
             continue  # tidying would hardly leave few enough, and costs a pass over all pairs
         tidy = _tidy(cands)
-        if len(tidy) <= _GATE_STRINGS:
-            break
-    return tidy
+        if not cut:
+            whole = tidy
+            if len(tidy) <= _GATE_STRINGS // 2:
+                return tidy
+        elif len(tidy) <= _GATE_STRINGS:
+            return whole if whole and len(whole) <= _GATE_WHOLE_STRINGS and 2 * len(tidy) > len(whole) else tidy
+    return whole if len(whole) <= _GATE_WHOLE_STRINGS else ()
 
 
 _GATE_STRINGS = 24  # past this many strings a clause costs more to test than it saves
+_GATE_WHOLE_STRINGS = 40  # ... unless they are whole required words, which rule out more
 
 
 def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
@@ -615,7 +627,7 @@ def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
         found = _clauses(list(_sre.p.parse(regex.pattern, regex.flags & ~re.UNICODE)))
     except (re.error, RecursionError, TypeError, ValueError):
         return ()
-    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_STRINGS]
+    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_WHOLE_STRINGS]
     tidy.sort(key=lambda c: -min(2 if s == _DIGIT else min(len(s), 6) for s in c))
     return tuple(tidy[:3])
 
@@ -907,8 +919,12 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
         fraction_re=PrefixedPattern(_compile(path, "fraction", _field(path, data, "fraction"))),
         subset_re=_compile(path, "subset", _field(path, data, "subset")),
-        singular_killed_re=_compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False),
-        singular_injured_re=_compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False),
+        singular_killed_re=PrefixedPattern(
+            _compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False)
+        ),
+        singular_injured_re=PrefixedPattern(
+            _compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False)
+        ),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )
 
