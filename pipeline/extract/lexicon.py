@@ -620,6 +620,11 @@ _GATE_STRINGS = 24  # past this many strings a clause costs more to test than it
 _GATE_WHOLE_STRINGS = 40  # ... unless they are whole required words, which rule out more
 
 
+def _sharpness(clause: tuple[str, ...]) -> int:
+    """How rarely a clause holds, roughly: by its shortest string (a digit counts as two letters)."""
+    return min(2 if s == _DIGIT else min(len(s), 6) for s in clause)
+
+
 def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     """Up to three short clauses of strings every match of ``regex`` contains, sharpest first;
     a text lacking all strings of one of them cannot match."""
@@ -652,8 +657,10 @@ def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tu
             inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
             sub = re.compile(inner, regex.flags)
             parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
-            clauses = tuple(shared.setdefault(c, c) for c in dict.fromkeys(_tidy(c) for c in _clauses(parsed)))
-            parts.append((PrefixedPattern(sub, alternatives=[]), clauses))
+            tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
+            part = PrefixedPattern(sub, alternatives=[])
+            part._gate = ()  # the clauses below are tested before it runs
+            parts.append((part, tuple(shared.setdefault(c, c) for c in tidy)))
     except (re.error, RecursionError, TypeError, ValueError):
         return None
     return parts
