@@ -189,3 +189,14 @@ def test_gated_patterns_never_skip_a_match():
     gate = _gate(re.compile(r"\b(?:claimed responsibility|claims credit|took responsibility)\b", re.I))
     assert gate and all(len(s) <= 24 for c in gate for s in c)
     assert _passes(gate, "x", "they took responsibility") and not _passes(gate, "x", "they took part")
+
+
+def test_prefixed_match_rules_out_only_impossible_starts():
+    lex = default_lexicon()
+    victim = lex.casualties.victim_re
+    assert isinstance(victim, PrefixedPattern) and victim._keys is not None
+    texts = _SAMPLES + _GATE_TEXTS + _random_texts(600, seed=4) + ["3 civilians and 2 soldiers", "CHILDREN were", "ſoldiers"]
+    for pattern in (victim, lex.casualties.count_re, lex.events.trigger_re, PrefixedPattern(re.compile(r"\d+ dead|kill", re.I))):
+        for text in texts:
+            for pos in range(0, len(text) + 1, 3):
+                assert _same(pattern.match(text, pos), pattern.regex.match(text, pos)), (pattern.pattern[:40], text, pos)

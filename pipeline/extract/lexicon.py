@@ -449,6 +449,19 @@ class PrefixedPattern:
         return self.regex.finditer(text, pos, endpos) if found is None else found
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        keys = self._keys
+        if keys is not None:
+            low = _view(text)
+            if low is not None:
+                # Every match starts with one of the keys (its first one to three letters).
+                head = low[pos : pos + 3]
+                if not (
+                    head in keys
+                    or head[:2] in keys
+                    or head[:1] in keys
+                    or (_DIGIT in keys and head[:1].isdecimal())
+                ):
+                    return None
         return self.regex.match(text, pos, endpos)
 
 
@@ -703,7 +716,7 @@ class CasualtyLexicon:
     vague_uncounted: frozenset[str]
     qualifier_of: dict[str, str]  # "at least" -> "at_least"
     count_re: Matcher
-    victim_re: re.Pattern[str]  # named groups, one per victim group
+    victim_re: Matcher  # named groups, one per victim group
     victim_groups: tuple[str, ...]
     modifier_re: re.Pattern[str]
     modifier_stop: frozenset[str]
@@ -911,7 +924,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         vague_uncounted=frozenset(uncounted),
         qualifier_of=qualifier_of,
         count_re=PrefixedPattern(_compile(path, "count", count)),
-        victim_re=re.compile(rf"(?:{victim})\b", _FLAGS),
+        victim_re=PrefixedPattern(re.compile(rf"(?:{victim})\b", _FLAGS)),
         victim_groups=tuple(groups),
         modifier_re=re.compile(_field(path, data, "modifier_word")),
         modifier_stop=frozenset(w.lower() for w in _field(path, data, "modifier_stop").split("|")),
