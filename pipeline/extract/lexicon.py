@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,16 +30,16 @@ _RESOLVED_TYPES = ("@bombing", "@attack")
 # IGNORECASE it cannot even skip a branch on its first letter: the trigger, casualty and actor
 # alternations cost 0.1-0.6 ms per sentence. A match can only start where the text begins with
 # one of the pattern's literal prefixes, so we derive those prefixes (up to three characters)
-# from the parsed pattern once, collect each sentence's word heads once (shared by every
-# pattern), skip a pattern when no word starts like one of its prefixes, and otherwise try it
-# only at candidate word starts, with only the alternatives whose prefixes fit there. Results
+# from the parsed pattern once, lower-case each sentence once (shared by every pattern), skip a
+# pattern when the sentence lacks a string every match contains (see ``_gate``), and otherwise
+# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence),
+# with only the alternatives whose prefixes fit there. Results
 # are identical to the plain pattern's (tests/test_extract.py checks that on awkward inputs).
 
 _K = 3
 _MAX_PREFIXES = 4000
 _DIGIT = "\x00"  # prefix marker: the match starts with a decimal digit (\d)
 _WORDCHAR = re.compile(r"\w")
-_WORD_HEAD = re.compile(r"\w*")
 # IGNORECASE also matches these against ASCII letters; str.lower() does not map them.
 _FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
@@ -247,31 +247,26 @@ def _minimal(keys: frozenset[str]) -> list[str]:
     return sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
 
 
-_VIEWS: dict[str, tuple[str, frozenset[str]] | None] = {}
-_HEADS = re.compile(r"\b\w{1,3}")  # the first three letters of each word, cut by re
+_VIEWS: dict[str, str | None] = {}
+_START = re.Match.start
+_UNSEEN: Any = object()  # not yet in a per-head cache (whose values may be None)
 
 
-def _view(text: str) -> tuple[str, frozenset[str]] | None:
-    """``text`` lower-cased, and the first one to three letters of each of its words (plus a
-    digit marker); shared by every pattern run on the same sentence."""
+def _view(text: str) -> str | None:
+    """``text`` lower-cased as IGNORECASE compares it, shared by every pattern run on the same
+    sentence; None when lower-casing changes its length ("İ"): offsets would drift."""
     got = _VIEWS.get(text, False)
     if got is not False:
         return got  # type: ignore[return-value]
-    low = text.lower()
-    view = None
-    if len(low) == len(text):  # "İ" lower-cases to two characters: offsets would drift
-        if not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):
-            low = low.translate(_FOLD)  # slow: only when a foldable letter is there
-        heads = set(_HEADS.findall(low))
-        firsts = {h[:1] for h in heads}
-        heads.update([h[:2] for h in heads], firsts)
-        if any(c.isdecimal() for c in firsts):
-            heads.add(_DIGIT)
-        view = (low, frozenset(heads))
+    low: str | None = text.lower()
+    if len(low) != len(text):  # type: ignore[arg-type]
+        low = None
+    elif not low.isascii() and ("\u0131" in low or "\u017f" in low or "\u212a" in low):  # type: ignore[union-attr]
+        low = low.translate(_FOLD)  # type: ignore[union-attr]  # slow: only when a foldable letter is there
     if len(_VIEWS) > 256:
         _VIEWS.clear()
-    _VIEWS[text] = view
-    return view
+    _VIEWS[text] = low
+    return low
 
 
 class PrefixedPattern:
@@ -283,7 +278,10 @@ class PrefixedPattern:
     a 200-branch alternation costs a couple of branches per candidate word.
     """
 
-    __slots__ = ("regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_word_keys")
+    __slots__ = (
+        "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
+        "_gate",
+    )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
@@ -293,10 +291,16 @@ class PrefixedPattern:
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
+        self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
+        self._gate: tuple[tuple[str, ...], ...] = ()
         if self._keys is None:
+            if alternatives is None:
+                self._parts = _alternative_parts(regex)
+                if self._parts is None:
+                    self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
-        # Word heads stop at the first non-word character: "so far" has the head "so", not "so ".
-        self._word_keys = frozenset(k if k == _DIGIT else _WORD_HEAD.match(k).group() for k in self._keys)
+        if not alternatives:  # long rule lists (triggers, actors) need too many strings to gate
+            self._gate = _gate(regex)
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
@@ -344,54 +348,335 @@ class PrefixedPattern:
 
     def _matches(self, text: str, pos: int, endpos: int) -> Iterator[re.Match[str]] | None:
         if self._keys is None:
+            if self._gate:
+                low = _view(text)
+                if low is not None and not _passes(self._gate, text, low):
+                    return iter(())
             return None
-        view = _view(text)
-        if view is None:
+        low = _view(text)
+        if low is None:
             return None
-        low, heads = view
         if not self._anchored:
             assert self._finder is not None
+            if self._gate and not _passes(self._gate, text, low):
+                return iter(())
             first = self._finder.search(low, pos, endpos)
             return self.regex.finditer(text, first.start(), endpos) if first else iter(())
-        if self._word_keys.isdisjoint(heads):
-            return iter(())  # the common case: no word in the text starts like a match
+        if self._gate and not _passes(self._gate, text, low):
+            return iter(())  # a string every match contains is missing
         return self._iter_anchored(text, low, pos, endpos)
 
     def _iter_anchored(self, text: str, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
         assert self._finder is not None
         done = pos  # like finditer, resume after the previous match: no overlaps
+        starts: Iterable[int]
         if self._digits is not None and not low.isascii():
             # Non-ASCII digits ("٣") also match \d: take the union of both candidate lists.
             starts = sorted({c.start() for r in (self._finder, self._digits) for c in r.finditer(low, pos, endpos)})
         else:
-            starts = [c.start() for c in self._finder.finditer(low, pos, endpos)]
+            starts = map(_START, self._finder.finditer(low, pos, endpos))  # lazy: search stops early
+        if self._alts is None:
+            match = self.regex.match
+            for p in starts:
+                if p >= done:
+                    m = match(text, p, endpos)
+                    if m:
+                        yield m
+                        end = m.end()
+                        done = end if end > p else end + 1
+            return
+        by_head = self._by_head
         for p in starts:
-            if p < done:
-                continue
-            if self._alts is None:
-                m = self.regex.match(text, p, endpos)
-            else:
-                head = self._head_regex(low[p : p + 3])
-                m = head.match(text, p, endpos) if head is not None else None
-            if m:
-                yield m
-                done = m.end() if m.end() > m.start() else m.end() + 1
+            if p >= done:
+                key = low[p : p + 3]
+                head = by_head.get(key, _UNSEEN)
+                if head is _UNSEEN:
+                    head = self._head_regex(key)
+                if head is not None:
+                    m = head.match(text, p, endpos)  # type: ignore[union-attr]
+                    if m:
+                        yield m
+                        end = m.end()
+                        done = end if end > p else end + 1
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if self._parts is not None:
+            return self._search_parts(text, pos, endpos)
+        if self._keys is not None and not self._anchored:
+            low = _view(text)
+            if low is not None:
+                if self._gate and not _passes(self._gate, text, low):
+                    return None
+                # The first candidate start where the pattern matches is where search would stop.
+                match = self.regex.match
+                for c in self._finder.finditer(low, pos, endpos):  # type: ignore[union-attr]
+                    m = match(text, c.start(), endpos)
+                    if m is not None:
+                        return m
+                return None
         found = self._matches(text, pos, endpos)
         if found is None:
             return self.regex.search(text, pos, endpos)
         return next(found, None)
 
+    def _search_parts(self, text: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """``search`` of a top-level alternation with no usable prefixes: the leftmost start of
+        any alternative, each searched alone (and skipped when text lacks a string every match of
+        it contains), is where the whole pattern matches first; match the whole pattern there."""
+        assert self._parts is not None
+        low = _fold(text)
+        if low is None:
+            return self.regex.search(text, pos, endpos)
+        known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
+        best = -1
+        for part, clauses in self._parts:
+            for clause in clauses:
+                ok = known.get(id(clause))
+                if ok is None:
+                    ok = known[id(clause)] = _passes((clause,), text, low)
+                if not ok:
+                    break  # no string of this clause in the text: the alternative cannot match
+            else:
+                m = part.search(text, pos, endpos)
+                if m is not None and (best < 0 or m.start() < best):
+                    best = m.start()
+        return None if best < 0 else self.regex.match(text, best, endpos)
+
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        if self._parts is not None:
+            return self.regex.finditer(text, pos, endpos) if self._search_parts(text, pos, endpos) else iter(())
         found = self._matches(text, pos, endpos)
         return self.regex.finditer(text, pos, endpos) if found is None else found
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        keys = self._keys
+        if keys is not None:
+            low = _view(text)
+            if low is not None:
+                # Every match starts with one of the keys (its first one to three letters).
+                head = low[pos : pos + 3]
+                if not (
+                    head in keys
+                    or head[:2] in keys
+                    or head[:1] in keys
+                    or (_DIGIT in keys and head[:1].isdecimal())
+                ):
+                    return None
         return self.regex.match(text, pos, endpos)
 
 
 Matcher = re.Pattern[str] | PrefixedPattern
+
+
+# --- Alternations without prefixes ---------------------------------------------------------
+# A pattern such as the background-toll rules (alternatives that may start at any digit) has no
+# usable prefixes, and ``re`` tries all of its alternatives at every position of the sentence.
+# Each alternative alone mostly has prefixes, and needs a few strings in the text ("killed", a
+# digit, "since"): search only the alternatives whose strings are all there.
+
+_ANY_DIGIT = re.compile(r"\d")
+_MAX_CLAUSE = 64
+
+
+def _fold(text: str) -> str | None:
+    """``text`` lower-cased as IGNORECASE compares it, or None when offsets would drift."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    if len(low) != len(text):
+        return None
+    return low.translate(_FOLD) if ("\u0131" in low or "\u017f" in low or "\u212a" in low) else low
+
+
+def _is_digit_class(op: Any, av: Any) -> bool:
+    c = _sre.c
+    if op is c.CATEGORY:
+        return av is c.CATEGORY_DIGIT
+    if op is not c.IN or not av:
+        return False
+    for t, v in av:
+        if t is c.CATEGORY and v is c.CATEGORY_DIGIT:
+            continue
+        if t is c.LITERAL and 48 <= v <= 57:
+            continue
+        if t is c.RANGE and 48 <= v[0] <= v[1] <= 57:
+            continue
+        return False
+    return True
+
+
+def _spelt(op: Any, av: Any) -> frozenset[str] | None:
+    """Every string the item can match (lower-case), when there are few; else None."""
+    c = _sre.c
+    if op is c.LITERAL:
+        return frozenset({chr(av).lower()})
+    if op is c.IN:
+        if len(av) <= 8 and all(t is c.LITERAL for t, _ in av):
+            return frozenset(chr(v).lower() for _, v in av)
+        return None
+    if op is c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            sub = _seq_spelt(list(alt))
+            if sub is None:
+                return None
+            out |= sub
+        return frozenset(out) if len(out) <= _MAX_CLAUSE else None
+    if op is c.SUBPATTERN:
+        return _seq_spelt(list(av[-1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] <= 1:
+        sub = _seq_spelt(list(av[2]))
+        if sub is None:
+            return None
+        return sub | {""} if av[0] == 0 else sub
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return None
+    return None
+
+
+def _seq_spelt(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    acc: frozenset[str] = frozenset({""})
+    for op, av in items:
+        sub = _spelt(op, av)
+        if sub is None:
+            return None
+        acc = frozenset(a + b for a in acc for b in sub)
+        if len(acc) > _MAX_CLAUSE:
+            return None
+    return acc
+
+
+def _useful(clause: frozenset[str]) -> bool:
+    return bool(clause) and all(s == _DIGIT or len(s) >= 2 for s in clause)
+
+
+def _clauses(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Sets of strings (``_DIGIT``: any decimal digit) such that every match of the sequence
+    ``items`` contains one string of each set (lower-cased)."""
+    c = _sre.c
+    out: list[frozenset[str]] = []
+    run: frozenset[str] = frozenset({""})
+    for op, av in [*items, (None, None)]:
+        sub = _spelt(op, av) if op is not None else None
+        if sub is not None:
+            joined = frozenset(a + b for a in run for b in sub)
+            if len(joined) <= _MAX_CLAUSE:
+                run = joined
+                continue
+        if _useful(run):
+            out.append(run)
+        run = sub if sub is not None else frozenset({""})
+        if op is None or sub is not None:
+            continue
+        if _is_digit_class(op, av):
+            out.append(frozenset({_DIGIT}))
+        elif op is c.SUBPATTERN:
+            out += _clauses(list(av[-1]))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            out += _clauses(list(av))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            out += _clauses(list(av[2]))
+        elif op is c.BRANCH:
+            union: set[str] = set()
+            for alt in av[1]:
+                best = _best_clause(_clauses(list(alt)))
+                if best is None:
+                    break
+                union |= best
+            else:
+                if _useful(frozenset(union)):
+                    out.append(frozenset(union))
+    return out
+
+
+def _passes(gate: tuple[tuple[str, ...], ...], text: str, low: str) -> bool:
+    """Whether ``low`` (``text`` folded) holds one string of every clause of ``gate``."""
+    for clause in gate:
+        for lit in clause:
+            if lit == _DIGIT:
+                if _ANY_DIGIT.search(text) is not None:
+                    break
+            elif lit in low:
+                break
+        else:
+            return False
+    return True
+
+
+def _tidy(clause: frozenset[str]) -> tuple[str, ...]:
+    """``clause`` without strings that contain another of its strings ("ceasefires" holds
+    "ceasefire"), the digit marker first: the same test with fewer substring scans."""
+    kept = [s for s in clause if not any(t != s and t != _DIGIT and t in s for t in clause)]
+    return tuple(sorted(kept, key=lambda s: (s != _DIGIT, len(s), s)))
+
+
+def _short(clause: frozenset[str]) -> tuple[str, ...]:
+    """``clause`` tidied, with long strings cut to their first letters when that makes it few
+    (a part of a required string is required too: "claim" for "claimed responsibility").
+    Whole strings rule out more texts: they are kept unless cutting halves their number."""
+    whole: tuple[str, ...] = ()
+    for cut in (0, 8, 6, 5, 4):
+        cands = frozenset(s[:cut] if cut and s != _DIGIT else s for s in clause)
+        if len(cands) > 4 * _GATE_WHOLE_STRINGS:
+            continue  # tidying would hardly leave few enough, and costs a pass over all pairs
+        tidy = _tidy(cands)
+        if not cut:
+            whole = tidy
+            if len(tidy) <= _GATE_STRINGS // 2:
+                return tidy
+        elif len(tidy) <= _GATE_STRINGS:
+            return whole if whole and len(whole) <= _GATE_WHOLE_STRINGS and 2 * len(tidy) > len(whole) else tidy
+    return whole if len(whole) <= _GATE_WHOLE_STRINGS else ()
+
+
+_GATE_STRINGS = 24  # past this many strings a clause costs more to test than it saves
+_GATE_WHOLE_STRINGS = 40  # ... unless they are whole required words, which rule out more
+
+
+def _sharpness(clause: tuple[str, ...]) -> int:
+    """How rarely a clause holds, roughly: by its shortest string (a digit counts as two letters)."""
+    return min(2 if s == _DIGIT else min(len(s), 6) for s in clause)
+
+
+def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """Up to three short clauses of strings every match of ``regex`` contains, sharpest first;
+    a text lacking all strings of one of them cannot match."""
+    try:
+        found = _clauses(list(_sre.p.parse(regex.pattern, regex.flags & ~re.UNICODE)))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return ()
+    tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_WHOLE_STRINGS]
+    tidy.sort(key=lambda c: -min(2 if s == _DIGIT else min(len(s), 6) for s in c))
+    return tuple(tidy[:3])
+
+
+def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
+    """The sharpest of ``clauses``: longest shortest string (a digit counts as two), then fewest."""
+    if not clauses:
+        return None
+    return max(clauses, key=lambda cl: (min(2 if s == _DIGIT else min(len(s), 6) for s in cl), -len(cl)))
+
+
+def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
+    """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
+    every match of it contains; None unless the pattern is such an alternation."""
+    alts = _split_top(regex.pattern)
+    if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
+        return None  # backreferences or global inline flags: alternatives do not stand alone
+    parts = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct clause
+    try:
+        for alt in alts:
+            inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
+            sub = re.compile(inner, regex.flags)
+            parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
+            tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
+            part = PrefixedPattern(sub, alternatives=[])
+            part._gate = ()  # the clauses below are tested before it runs
+            parts.append((part, tuple(shared.setdefault(c, c) for c in tidy)))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,7 +716,7 @@ class CasualtyLexicon:
     vague_uncounted: frozenset[str]
     qualifier_of: dict[str, str]  # "at least" -> "at_least"
     count_re: Matcher
-    victim_re: re.Pattern[str]  # named groups, one per victim group
+    victim_re: Matcher  # named groups, one per victim group
     victim_groups: tuple[str, ...]
     modifier_re: re.Pattern[str]
     modifier_stop: frozenset[str]
@@ -641,7 +926,7 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         vague_uncounted=frozenset(uncounted),
         qualifier_of=qualifier_of,
         count_re=PrefixedPattern(_compile(path, "count", count)),
-        victim_re=re.compile(rf"(?:{victim})\b", _FLAGS),
+        victim_re=PrefixedPattern(re.compile(rf"(?:{victim})\b", _FLAGS)),
         victim_groups=tuple(groups),
         modifier_re=re.compile(_field(path, data, "modifier_word")),
         modifier_stop=frozenset(w.lower() for w in _field(path, data, "modifier_stop").split("|")),
@@ -657,8 +942,12 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
         fraction_re=PrefixedPattern(_compile(path, "fraction", _field(path, data, "fraction"))),
         subset_re=_compile(path, "subset", _field(path, data, "subset")),
-        singular_killed_re=_compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False),
-        singular_injured_re=_compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False),
+        singular_killed_re=PrefixedPattern(
+            _compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False)
+        ),
+        singular_injured_re=PrefixedPattern(
+            _compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False)
+        ),
         suicide_re=_compile(path, "suicide", _field(path, data, "suicide")),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )

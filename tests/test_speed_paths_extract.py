@@ -1,0 +1,202 @@
+"""The extraction shortcuts (prefix-indexed matching, split alternations, string gates) must
+answer exactly like the plain code they stand in for: checked on awkward and random inputs."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from pipeline.extract.lexicon import (
+    _DIGIT,
+    PrefixedPattern,
+    _alternative_parts,
+    _clauses,
+    _fold,
+    _sre,
+    default_lexicon,
+)
+
+_WORDS = (
+    "war conflict insurgency violence fighting uprising crisis has have had killed claimed cost left displaced "
+    "killing claiming since so far to date years refugees fled million thousands millions hundreds of tens "
+    "people civilians lives more than over at least nearly some about death toll from the deaths died perished "
+    "lost their lives documented over the past in the last a quarter half one 1,200 12,000 1999 2014 350 ٣٠٠٠ 4.5 "
+    "since now been reportedly ſince İdlib Fırat KILLED War ; . , - soldiers police were was wounded injured"
+).split()
+
+
+def _random_texts(n: int, seed: int = 8) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = [rnd.choice(_WORDS) for _ in range(rnd.randint(0, 30))]
+        out.append(" ".join(words) if rnd.random() < 0.8 else "".join(words))
+    return out
+
+
+_SAMPLES = [
+    "",
+    "The war has killed more than 300,000 people since 2011.",
+    "The conflict, which has so far claimed over 10,000 lives, goes on.",
+    "More than 2,000 people have been killed since the uprising began.",
+    "The insurgency has displaced millions.",
+    "At least 12 people were killed on Monday.",
+    "Since 2014, 13,000 have died in the fighting; refugees fled.",
+    "The death toll from the civil war rose to 500,000.",
+    "Fighting killing ٣٠٠٠ civilians went on.",
+    "The İdlib war has killed 40,000 since March.",
+    "ſince the war, 4,000 have been killed.",
+]
+
+
+def _same(a: re.Match[str] | None, b: re.Match[str] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.span(), a.group(0), a.groupdict()) == (b.span(), b.group(0), b.groupdict())
+
+
+def test_background_toll_search_splits_its_alternatives():
+    bg = default_lexicon().casualties.background_re
+    assert bg._parts is not None  # the shortcut is in use for the rules as shipped
+
+
+@pytest.mark.parametrize("field", ["background_re", "count_re", "running_re", "zero_re", "fraction_re", "cue_re"])
+def test_casualty_patterns_search_like_the_plain_regex(field):
+    pattern = getattr(default_lexicon().casualties, field)
+    for text in _SAMPLES + _random_texts(1500):
+        assert _same(pattern.search(text), pattern.regex.search(text)), text
+        for pos in (1, 7):
+            assert _same(pattern.search(text, pos), pattern.regex.search(text, pos)), (text, pos)
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
+
+
+_SYNTHETIC = [
+    r"(?:\d+ (?:dead|killed))|(?:(?:war|conflict) killed \d+)|(?:thousands? (?:fled|died))",
+    r"\d{1,3}(?:,\d{3})+ people|[0-9]+ died|(?:a|one) million",
+    r"(?:over |some )?\d+ (?:were|have been) killed|\bno one\b",
+    r"(?i:war) killed|(?P<n>\d+) dead",
+]
+
+
+@pytest.mark.parametrize("source", _SYNTHETIC)
+def test_split_alternations_agree_with_the_plain_regex(source):
+    for flags in (re.IGNORECASE, 0):
+        regex = re.compile(source, flags)
+        pattern = PrefixedPattern(regex)
+        texts = _SAMPLES + _random_texts(800, seed=len(source)) + ["war killed 3 and 4 dead", "WAR KILLED 7", "thousand fled"]
+        for text in texts:
+            assert _same(pattern.search(text), regex.search(text)), (source, text)
+            assert bool(list(pattern.finditer(text))) == bool(regex.search(text))
+
+
+def test_alternations_with_backreferences_are_not_split():
+    assert _alternative_parts(re.compile(r"(\w)\1 killed|\d+ dead")) is None
+    assert _alternative_parts(re.compile(r"(?i)war|\d+ dead")) is None
+    assert _alternative_parts(re.compile(r"killed")) is None
+
+
+def _holds(clauses: list[frozenset[str]], text: str) -> bool:
+    low = _fold(text)
+    if low is None:
+        return True  # "İ": the shortcut is not used on such texts
+    return all(any((s == _DIGIT and re.search(r"\d", text)) or (s != _DIGIT and s in low) for s in c) for c in clauses)
+
+
+def test_required_strings_hold_in_every_match():
+    bg = default_lexicon().casualties.background_re
+    assert bg._parts is not None
+    for part, clauses in bg._parts:
+        for text in _SAMPLES + _random_texts(3000, seed=3):
+            m = part.regex.search(text)
+            if m is not None:
+                assert _holds(clauses, m.group(0)), (part.pattern[:60], m.group(0))
+
+
+def test_clauses_read_literals_digits_and_branches():
+    def clauses(src: str) -> list[frozenset[str]]:
+        return _clauses(list(_sre.p.parse(src, re.IGNORECASE)))
+
+    assert clauses(r"\d+ (?:dead|killed)") == [frozenset({_DIGIT}), frozenset({" dead", " killed"})]
+    assert frozenset({"thousand", _DIGIT}) in clauses(r"(?:[0-9]+|thousand) died")
+    assert clauses(r"(?:a )?x") == []  # single letters and optional words tell nothing
+
+
+def test_sentence_view_lower_cases_like_ignorecase():
+    from pipeline.extract.lexicon import _view
+
+    for text in _SAMPLES + _random_texts(1500, seed=11) + ["٣ killed", "x ٣", "İstanbul", "ſ ı \u212a", "A1 B22"]:
+        low = _view(text)
+        if len(text.lower()) != len(text):
+            assert low is None, text
+            continue
+        assert low is not None and len(low) == len(text), text
+        for i, ch in enumerate(text):  # each folded letter matches the original under IGNORECASE
+            assert re.fullmatch(re.escape(low[i]), ch, re.IGNORECASE), (text, i)
+
+
+@pytest.mark.parametrize(
+    "source", [r"kill|dead|die|shot|per(?:ish)|bod(?:y|ies)", r"(?:war|wars) kill|life|lives", r"ed\b|ing"]
+)
+def test_unanchored_search_tries_candidate_starts_like_the_plain_regex(source):
+    for flags in (re.IGNORECASE, 0):
+        regex = re.compile(source, flags)
+        pattern = PrefixedPattern(regex)
+        assert pattern._keys is not None and not pattern._anchored
+        for text in _SAMPLES + _random_texts(1500, seed=5) + ["skilled DIETS", "reshot", "KILL"]:
+            for pos in (0, 3):
+                assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
+
+
+_GATE_TEXTS = [
+    "The ceasefire held; a truce and a cease-fire were agreed.",
+    "Two thirds of the dead were civilians; half of those killed were children.",
+    "No one was hurt. Nobody was killed, none were injured.",
+    "The group claimed responsibility; it said it had carried out the attack.",
+    "The death toll has risen to 40, bringing the total number of dead to 90 so far.",
+    "ARMISTICE talks; TRUCE; Cease-Fire; ٣ of the dead",
+    "Demarcus Spencer, 40, was shot and killed. He was pronounced dead at the scene.",
+    "John Smith was later killed; the victim died. She was stabbed and hospitalized.",
+    "He was shot. Maria Lopez has been injured. THE VICTIM WAS KILLED by the gunman.",
+]
+
+
+def test_gated_patterns_never_skip_a_match():
+    from pipeline.extract.lexicon import _gate, _passes
+
+    lex = default_lexicon()
+    patterns = [
+        lex.ceasefire.terms_re, lex.modality.claimed_re, lex.casualties.zero_re, lex.casualties.fraction_re,
+        lex.casualties.running_re, lex.casualties.singular_killed_re, lex.casualties.singular_injured_re,
+        lex.casualties.cue_re,
+    ]
+    assert all(p._gate for p in patterns)  # the shortcut is in use for the rules as shipped
+    words = _WORDS + (
+        "truce armistice ceasefire cease-fire claimed responsibility said it two thirds no one none He She John Smith "
+        "the victim later shot dead stabbed hospitalized is has been pronounced found after being beaten"
+    ).split()
+    rnd = random.Random(21)
+    texts = _GATE_TEXTS + _SAMPLES + [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 25))) for _ in range(2000)]
+    for pattern in patterns:
+        for text in texts:
+            assert _same(pattern.search(text), pattern.regex.search(text)), (pattern.pattern[:40], text)
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
+            low = _fold(text)
+            if low is not None and pattern.regex.search(text):
+                assert _passes(pattern._gate, text, low), text
+    # Cut strings stay necessary: every match holds a part of one of them.
+    gate = _gate(re.compile(r"\b(?:claimed responsibility|claims credit|took responsibility)\b", re.I))
+    assert gate and all(len(s) <= 24 for c in gate for s in c)
+    assert _passes(gate, "x", "they took responsibility") and not _passes(gate, "x", "they took part")
+
+
+def test_prefixed_match_rules_out_only_impossible_starts():
+    lex = default_lexicon()
+    victim = lex.casualties.victim_re
+    assert isinstance(victim, PrefixedPattern) and victim._keys is not None
+    texts = _SAMPLES + _GATE_TEXTS + _random_texts(600, seed=4) + ["3 civilians and 2 soldiers", "CHILDREN were", "ſoldiers"]
+    for pattern in (victim, lex.casualties.count_re, lex.events.trigger_re, PrefixedPattern(re.compile(r"\d+ dead|kill", re.I))):
+        for text in texts:
+            for pos in range(0, len(text) + 1, 3):
+                assert _same(pattern.match(text, pos), pattern.regex.match(text, pos)), (pattern.pattern[:40], text, pos)
