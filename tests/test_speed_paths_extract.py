@@ -171,7 +171,10 @@ def test_gated_patterns_never_skip_a_match():
         lex.casualties.running_re, lex.casualties.singular_killed_re, lex.casualties.singular_injured_re,
         lex.casualties.cue_re,
     ]
-    assert all(p._gate for p in patterns)  # the shortcut is in use for the rules as shipped
+    # The shortcut is in use for the rules as shipped; singular_killed is the exception since its
+    # named-victim patterns (case-sensitive names inside (?i:...) verbs) leave no safe needed strings,
+    # so it runs ungated, which is slower but still exact.
+    assert all(p._gate for p in patterns if p is not lex.casualties.singular_killed_re)
     words = _WORDS + (
         "truce armistice ceasefire cease-fire claimed responsibility said it two thirds no one none He She John Smith "
         "the victim later shot dead stabbed hospitalized is has been pronounced found after being beaten"
