@@ -177,6 +177,7 @@ def test_airflow_dag_publishes_into_the_bucket_like_the_cli(s3, first, tmp_path)
     from tests.test_dag_e2e import RUNNER, airflow_env
 
     home = tmp_path / "airflow"
+    home.mkdir()
     env = {**airflow_env(home), **s3["env"], "CONFLICT_EVENTS_STAGING_DIR": str(tmp_path / "staging")}
     airflow = str(Path(sys.executable).with_name("airflow"))
     migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
