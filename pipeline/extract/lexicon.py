@@ -657,17 +657,35 @@ def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
     return max(clauses, key=lambda cl: (min(2 if s == _DIGIT else min(len(s), 6) for s in cl), -len(cl)))
 
 
+_WRAP = re.compile(r"\(\?(?::|P<\w+>)")
+
+
+def _leaves(alt: str) -> list[str]:
+    """``alt`` without a group wrapping all of it ("(?:...)", "(?P<name>...)"), cut at its
+    top-level ``|`` again and again: the leftmost start of ``alt`` is the leftmost start of any
+    of these (only starts are asked of the parts; the whole pattern is matched there)."""
+    head = _WRAP.match(alt)
+    if head is None or not _closes_at_end(alt):
+        return [alt]
+    inner = alt[head.end() : -1]
+    pieces = _split_top(inner)
+    if len(pieces) < 2:
+        return [inner]
+    return [leaf for piece in pieces for leaf in _leaves(piece)]
+
+
 def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
     """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
     every match of it contains; None unless the pattern is such an alternation."""
     alts = _split_top(regex.pattern)
     if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
         return None  # backreferences or global inline flags: alternatives do not stand alone
+    if "(?(" in regex.pattern:
+        return None  # a conditional group depends on groups other alternatives may set
     parts = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct clause
     try:
-        for alt in alts:
-            inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
+        for inner in (leaf for alt in alts for leaf in _leaves(alt)):
             sub = re.compile(inner, regex.flags)
             parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
             tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
