@@ -130,6 +130,24 @@ def test_singular_killed_searches_like_the_plain_regex():
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
 
 
+def test_common_piece_is_inside_every_string_of_a_clause():
+    from pipeline.extract.lexicon import _common_piece
+
+    clause = ("was declared dead", "was pronounced dead", "had been declared dead")
+    assert _common_piece(clause) == "ed dead"
+    assert _common_piece(("boy", "man", "son")) is None  # nothing of three letters is shared
+    assert _common_piece(("killed him", "killed her")) is None  # too few strings to be worth it
+    assert _common_piece((_DIGIT, "dead", "died", "deaths")) is None
+    rnd = random.Random(3)
+    for _ in range(300):
+        clause = tuple(rnd.choice(_WORDS) + rnd.choice(["", " ", " killed "]) + rnd.choice(_WORDS) for _ in range(rnd.randint(3, 6)))
+        piece = _common_piece(clause)
+        assert piece is None or (len(piece) >= 3 and all(piece in s for s in clause)), clause
+    # The shipped named-victim rule uses such pieces, and still searches like the plain regex
+    # (checked at length above).
+    assert default_lexicon().casualties.singular_killed_re._cores
+
+
 def test_alternations_with_backreferences_are_not_split():
     assert _alternative_parts(re.compile(r"(\w)\1 killed|\d+ dead")) is None
     assert _alternative_parts(re.compile(r"(?i)war|\d+ dead")) is None

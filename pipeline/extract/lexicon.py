@@ -280,7 +280,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate",
+        "_gate", "_cores",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -293,9 +293,16 @@ class PrefixedPattern:
         self._digits: re.Pattern[str] | None = None
         self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
         self._gate: tuple[tuple[str, ...], ...] = ()
+        self._cores: dict[int, str] = {}
         if self._keys is None:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
+                if self._parts is not None:
+                    # A clause of many strings that all hold one piece ("was declared dead", "had
+                    # been declared dead": "ed dead") is ruled out by that piece in one scan.
+                    self._cores = {
+                        id(c): core for _, cl in self._parts for c in cl if (core := _common_piece(c)) is not None
+                    }
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
@@ -428,12 +435,14 @@ class PrefixedPattern:
         if low is None:
             return self.regex.search(text, pos, endpos)
         known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
+        cores = self._cores
         best = -1
         for part, clauses in self._parts:
             for clause in clauses:
                 ok = known.get(id(clause))
                 if ok is None:
-                    ok = known[id(clause)] = _passes((clause,), text, low)
+                    core = cores.get(id(clause))
+                    ok = known[id(clause)] = (core is None or core in low) and _passes((clause,), text, low)
                 if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
@@ -672,6 +681,20 @@ def _leaves(alt: str) -> list[str]:
     if len(pieces) < 2:
         return [inner]
     return [leaf for piece in pieces for leaf in _leaves(piece)]
+
+
+def _common_piece(clause: tuple[str, ...]) -> str | None:
+    """The longest string (three letters or more) inside every string of ``clause``, when the
+    clause has several strings and no digit marker; else None."""
+    if len(clause) < 3 or _DIGIT in clause:
+        return None
+    first = min(clause, key=len)
+    for size in range(len(first), 2, -1):
+        for i in range(len(first) - size + 1):
+            piece = first[i : i + size]
+            if all(piece in s for s in clause):
+                return piece
+    return None
 
 
 def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
