@@ -77,6 +77,10 @@ _SYNTHETIC = [
     r"\d{1,3}(?:,\d{3})+ people|[0-9]+ died|(?:a|one) million",
     r"(?:over |some )?\d+ (?:were|have been) killed|\bno one\b",
     r"(?i:war) killed|(?P<n>\d+) dead",
+    # Groups wrapping a whole alternative are opened and their alternatives searched one by one.
+    r"(?P<pair>\d+ and \d+ (?:dead|killed)|(?:both|two) (?i:died)|(?:war|conflict) killed)|(?P<one>\d+) dead",
+    r"(?:(?P<a>(?:killed|shot) [A-Z]\w+|[A-Z]\w+ (?i:died))|(?:\d+|thousands?) fled)|(?<!no )one dead",
+    r"(?P<x>(?:(?:war)|(?:\bkilled\b))|\d+)|people(?= died)",
 ]
 
 
@@ -89,6 +93,59 @@ def test_split_alternations_agree_with_the_plain_regex(source):
         for text in texts:
             assert _same(pattern.search(text), regex.search(text)), (source, text)
             assert bool(list(pattern.finditer(text))) == bool(regex.search(text))
+
+
+def test_group_wrapped_alternatives_are_split_into_leaves():
+    parts = _alternative_parts(re.compile(r"(?P<pair>\d+ dead|(?:both|two) died)|(?:war killed|(?i:FLED))|solo"))
+    assert parts is not None
+    assert [p.pattern for p, _ in parts] == [r"\d+ dead", "(?:both|two) died", "war killed", "(?i:FLED)", "solo"]
+    # A group followed by more pattern, or a quantified one, is one alternative as it stands.
+    parts = _alternative_parts(re.compile(r"(?P<n>\d+|two) dead|(?:a|b)+ x"))
+    assert parts is not None and [p.pattern for p, _ in parts] == [r"(?P<n>\d+|two) dead", "(?:a|b)+ x"]
+    assert _alternative_parts(re.compile(r"(?P<n>\d+)?(?(n) dead|killed)|war")) is None
+
+
+def test_singular_killed_searches_like_the_plain_regex():
+    """The named-victim rule is searched from every match start on (overlapping matches), so
+    compare search at each position, not only the first match."""
+    pattern = default_lexicon().casualties.singular_killed_re
+    assert pattern._parts is not None and len(pattern._parts) > 14  # the pair group is opened too
+    words = _WORDS + (
+        "John Smith Mary Jones and his her their wife son both were was is had been has been found pronounced "
+        "declared dead killed killing fatally shot murdered murder-suicide double homicide slaying along with "
+        "He She The the victim man woman 25-year-old , 34, after being stabbed him a one body's lifeless Monday"
+    ).split()
+    rnd = random.Random(5)
+    texts = _SAMPLES + [
+        "Police said John Smith and Mary Jones were killed.",
+        "Gunmen killed John Smith and his wife, Mary, on Monday.",
+        "Both men died at the scene. It was a murder-suicide.",
+        "John Smith, 34, was shot dead; police found Mary Jones dead.",
+        "The man was pronounced dead after being shot.",
+        "Smith was killed along with two others.",
+    ] + [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 30))) for _ in range(1500)]
+    for text in texts:
+        for pos in range(0, len(text) + 1, 5):
+            assert _same(pattern.search(text, pos), pattern.regex.search(text, pos)), (text, pos)
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
+
+
+def test_common_piece_is_inside_every_string_of_a_clause():
+    from pipeline.extract.lexicon import _common_piece
+
+    clause = ("was declared dead", "was pronounced dead", "had been declared dead")
+    assert _common_piece(clause) == "ed dead"
+    assert _common_piece(("boy", "man", "son")) is None  # nothing of three letters is shared
+    assert _common_piece(("killed him", "killed her")) is None  # too few strings to be worth it
+    assert _common_piece((_DIGIT, "dead", "died", "deaths")) is None
+    rnd = random.Random(3)
+    for _ in range(300):
+        clause = tuple(rnd.choice(_WORDS) + rnd.choice(["", " ", " killed "]) + rnd.choice(_WORDS) for _ in range(rnd.randint(3, 6)))
+        piece = _common_piece(clause)
+        assert piece is None or (len(piece) >= 3 and all(piece in s for s in clause)), clause
+    # The shipped named-victim rule uses such pieces, and still searches like the plain regex
+    # (checked at length above).
+    assert default_lexicon().casualties.singular_killed_re._cores
 
 
 def test_alternations_with_backreferences_are_not_split():

@@ -280,7 +280,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate",
+        "_gate", "_cores",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -293,9 +293,16 @@ class PrefixedPattern:
         self._digits: re.Pattern[str] | None = None
         self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
         self._gate: tuple[tuple[str, ...], ...] = ()
+        self._cores: dict[int, str] = {}
         if self._keys is None:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
+                if self._parts is not None:
+                    # A clause of many strings that all hold one piece ("was declared dead", "had
+                    # been declared dead": "ed dead") is ruled out by that piece in one scan.
+                    self._cores = {
+                        id(c): core for _, cl in self._parts for c in cl if (core := _common_piece(c)) is not None
+                    }
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
@@ -428,12 +435,14 @@ class PrefixedPattern:
         if low is None:
             return self.regex.search(text, pos, endpos)
         known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
+        cores = self._cores
         best = -1
         for part, clauses in self._parts:
             for clause in clauses:
                 ok = known.get(id(clause))
                 if ok is None:
-                    ok = known[id(clause)] = _passes((clause,), text, low)
+                    core = cores.get(id(clause))
+                    ok = known[id(clause)] = (core is None or core in low) and _passes((clause,), text, low)
                 if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
@@ -657,17 +666,49 @@ def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
     return max(clauses, key=lambda cl: (min(2 if s == _DIGIT else min(len(s), 6) for s in cl), -len(cl)))
 
 
+_WRAP = re.compile(r"\(\?(?::|P<\w+>)")
+
+
+def _leaves(alt: str) -> list[str]:
+    """``alt`` without a group wrapping all of it ("(?:...)", "(?P<name>...)"), cut at its
+    top-level ``|`` again and again: the leftmost start of ``alt`` is the leftmost start of any
+    of these (only starts are asked of the parts; the whole pattern is matched there)."""
+    head = _WRAP.match(alt)
+    if head is None or not _closes_at_end(alt):
+        return [alt]
+    inner = alt[head.end() : -1]
+    pieces = _split_top(inner)
+    if len(pieces) < 2:
+        return [inner]
+    return [leaf for piece in pieces for leaf in _leaves(piece)]
+
+
+def _common_piece(clause: tuple[str, ...]) -> str | None:
+    """The longest string (three letters or more) inside every string of ``clause``, when the
+    clause has several strings and no digit marker; else None."""
+    if len(clause) < 3 or _DIGIT in clause:
+        return None
+    first = min(clause, key=len)
+    for size in range(len(first), 2, -1):
+        for i in range(len(first) - size + 1):
+            piece = first[i : i + size]
+            if all(piece in s for s in clause):
+                return piece
+    return None
+
+
 def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
     """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
     every match of it contains; None unless the pattern is such an alternation."""
     alts = _split_top(regex.pattern)
     if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
         return None  # backreferences or global inline flags: alternatives do not stand alone
+    if "(?(" in regex.pattern:
+        return None  # a conditional group depends on groups other alternatives may set
     parts = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct clause
     try:
-        for alt in alts:
-            inner = alt[3:-1] if alt.startswith("(?:") and _closes_at_end(alt) else alt
+        for inner in (leaf for alt in alts for leaf in _leaves(alt)):
             sub = re.compile(inner, regex.flags)
             parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
             tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
