@@ -59,7 +59,7 @@ def _needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     best: frozenset[str] | None = None
     acc: frozenset[str] = frozenset({""})
     for op, av in [*items, (None, None)]:
-        spelt = _spellings(op, av) if op is not None else None
+        spelt = spellings(op, av) if op is not None else None
         if spelt is not None:
             if len(spelt) > 1:
                 best = _better(best, acc)  # "penalty " may gate as well as five spellings of "penalty area"
@@ -76,7 +76,7 @@ def _needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     return best
 
 
-def _spellings(op: Any, av: Any) -> frozenset[str] | None:
+def spellings(op: Any, av: Any) -> frozenset[str] | None:
     """Every string the item can match, when there are few; else None."""
     if op is _c.LITERAL:
         return frozenset({chr(av).lower()})
@@ -87,25 +87,25 @@ def _spellings(op: Any, av: Any) -> frozenset[str] | None:
     if op is _c.BRANCH:
         out: set[str] = set()
         for alt in av[1]:
-            sub = _seq_spellings(list(alt))
+            sub = sequence_spellings(list(alt))
             if sub is None:
                 return None
             out |= sub
         return frozenset(out) if len(out) <= _MAX_SPELLINGS else None
     if op is _c.SUBPATTERN:
-        return _seq_spellings(list(av[-1]))
+        return sequence_spellings(list(av[-1]))
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[1] <= 1:
-        sub = _seq_spellings(list(av[2]))
+        sub = sequence_spellings(list(av[2]))
         if sub is None:
             return None
         return sub | {""} if av[0] == 0 else sub
     return None
 
 
-def _seq_spellings(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+def sequence_spellings(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     acc: frozenset[str] = frozenset({""})
     for op, av in items:
-        spelt = _spellings(op, av)
+        spelt = spellings(op, av)
         if spelt is None:
             return None
         acc = frozenset(a + b for a in acc for b in spelt)

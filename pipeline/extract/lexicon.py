@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.jsonfile import read_json_object
 from pipeline.errors import ConfigError
 from pipeline.models import EVENT_TYPES, QUALIFIERS, STANCES
-from pipeline.regex_gate import GatedPattern
+from pipeline.regex_gate import GatedPattern, spellings
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 _FLAGS = re.IGNORECASE
@@ -514,47 +514,6 @@ def _is_digit_class(op: Any, av: Any) -> bool:
     return True
 
 
-def _spelt(op: Any, av: Any) -> frozenset[str] | None:
-    """Every string the item can match (lower-case), when there are few; else None."""
-    c = _sre.c
-    if op is c.LITERAL:
-        return frozenset({chr(av).lower()})
-    if op is c.IN:
-        if len(av) <= 8 and all(t is c.LITERAL for t, _ in av):
-            return frozenset(chr(v).lower() for _, v in av)
-        return None
-    if op is c.BRANCH:
-        out: set[str] = set()
-        for alt in av[1]:
-            sub = _seq_spelt(list(alt))
-            if sub is None:
-                return None
-            out |= sub
-        return frozenset(out) if len(out) <= _MAX_CLAUSE else None
-    if op is c.SUBPATTERN:
-        return _seq_spelt(list(av[-1]))
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] <= 1:
-        sub = _seq_spelt(list(av[2]))
-        if sub is None:
-            return None
-        return sub | {""} if av[0] == 0 else sub
-    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-        return None
-    return None
-
-
-def _seq_spelt(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
-    acc: frozenset[str] = frozenset({""})
-    for op, av in items:
-        sub = _spelt(op, av)
-        if sub is None:
-            return None
-        acc = frozenset(a + b for a in acc for b in sub)
-        if len(acc) > _MAX_CLAUSE:
-            return None
-    return acc
-
-
 def _useful(clause: frozenset[str]) -> bool:
     return bool(clause) and all(s == _DIGIT or len(s) >= 2 for s in clause)
 
@@ -566,7 +525,7 @@ def _clauses(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
     out: list[frozenset[str]] = []
     run: frozenset[str] = frozenset({""})
     for op, av in [*items, (None, None)]:
-        sub = _spelt(op, av) if op is not None else None
+        sub = spellings(op, av) if op is not None else None
         if sub is not None:
             joined = frozenset(a + b for a in run for b in sub)
             if len(joined) <= _MAX_CLAUSE:
