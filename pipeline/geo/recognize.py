@@ -92,6 +92,11 @@ _CAP_FIRST = (
 _RUN = re.compile(rf"{_CAP_FIRST}(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*")
 
 
+# The word after a run and exactly one space (group 1), read without moving past the run: what
+# _NEXT_WORD would find there with a single space, so the admin-word and street checks need no search.
+_NEXT_AFTER = r"(?:(?= ([^\W\d_][\w'’\-]*\.?)))?"
+
+
 def _alternation(words: Iterable[str]) -> str:
     """The words as one alternation shaped like a prefix tree ("d(?:e(?:l|n)?|u)"): ``re`` tries the
     branches of an alternation in turn, so a flat one costs a try per word, a tree one per letter.
@@ -116,13 +121,16 @@ _RUN_CAPS = re.compile(
     r"(?:(?<=[A-Z])[A-Za-z]?\.(?:[A-Z][A-Za-z]?\.)+|[\w]*(?:[-'’][^\W\d_][\w]*)*\.?)"
     rf"(?:[ \-](?:{_alternation(_CONNECTORS)}[ \-])*"
     rf"(?:(?:[A-Z][A-Za-z]?\.){{2,}}|(?:(?:a(?:sh?|[dlnrtz])|el)-)?{_CAP_ANY}))*"
+    + _NEXT_AFTER
 )
+_RUN_NEXT = re.compile(_RUN.pattern + _NEXT_AFTER)
 # The articles _CAP_FIRST takes before a hyphen and a capital ("al-Bab", "ash-Shaddadi").
 _ARTICLES = ("al", "ad", "an", "ar", "as", "ash", "at", "az", "el")
 
 
-def _find_runs(text: str) -> list[tuple[int, str]]:
-    """(start, text) of every match of _RUN, in order."""
+def _find_runs(text: str) -> list[tuple[int, str, str | None]]:
+    """(start, text, next word) of every match of _RUN, in order; the next word is the one after
+    exactly one space, or None."""
     runs = []
     for m in _RUN_CAPS.finditer(text):
         start = m.start()
@@ -131,10 +139,10 @@ def _find_runs(text: str) -> list[tuple[int, str]]:
             if art is not None:
                 if "." in text[start + 1 : start + 3]:
                     # "as-U.S.": after an article _RUN reads a one-letter word, not an abbreviation.
-                    return [(r.start(), r.group()) for r in _RUN.finditer(text)]
-                runs.append((art, text[art : m.end()]))
+                    return [(r.start(), r.group(), r.group(1)) for r in _RUN_NEXT.finditer(text)]
+                runs.append((art, text[art : m.end()], m.group(1)))
                 continue
-        runs.append((start, m.group()))
+        runs.append((start, m.group(), m.group(1)))
     return runs
 
 
@@ -221,6 +229,8 @@ _LOCATIVE_TAILS = (
     "in", "at", "near", "from", "to", "into", "outside", "around", "toward", "towards", "across", "through", "via",
     "of", "between", "and", "the",
 )
+# A whole word of these right before (after a space) is a _LOCATIVE match; "the" needs a word before it.
+_LOCATIVE_WORDS = frozenset(_LOCATIVE_TAILS) - {"the"}
 
 
 def _has_cue(text: str, start: int) -> bool:
@@ -231,9 +241,14 @@ def _has_cue(text: str, start: int) -> bool:
     head = text[lo:start].rstrip()
     if not head or head[-1] not in _LOCATIVE_LAST:
         return False
-    last = head[head.rfind(" ") + 1 :]
-    if last.isascii() and not last.lower().endswith(_LOCATIVE_TAILS):
-        return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
+    space = head.rfind(" ")
+    last = head[space + 1 :]
+    if last.isascii():
+        low = last.lower()
+        if space >= 0 and low in _LOCATIVE_WORDS:
+            return True  # "in Aleppo": the regex matches from that word
+        if not low.endswith(_LOCATIVE_TAILS):
+            return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
     return _LOCATIVE.search(text, lo, start) is not None
 
 
@@ -488,27 +503,29 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
     out: list[RawMention] = []
     runs = []
     person_starts: set[int] = set()
-    for off, word in _find_runs(text):
+    for off, word, nxt in _find_runs(text):
         plan = plans.get(word, _UNSET)
         if plan is _UNSET:
             plan = plans[word] = _plan(word, gaz, lex)
         if plan is None:
             continue
-        runs.append((off, plan))
         if plan.person_starts:
             person_starts.update(off + s for s in plan.person_starts)
         if plan.person_keys:
             person_keys.update(plan.person_keys)
-    lowercase_memo: dict[str, bool] = {}
-    any_variant = False
-    for off, plan in runs:
         if plan.dead is None:
             if plan.seen:
                 plan.dead = _is_dead(plan, gaz, lex)
             plan.seen = True
+        if plan.dead and nxt is None and plan.re[-1] == len(word):
+            continue  # no match, and no word after it that _unknown_admin_name could take
+        runs.append((off, plan, nxt))
+    lowercase_memo: dict[str, bool] = {}
+    any_variant = False
+    for off, plan, nxt in runs:
         if plan.dead:
             # The loop below would change nothing (it only acts on a match with candidates).
-            _unknown_admin_name(text, off, plan, None, lex, out)
+            _unknown_admin_name(text, off, plan, nxt, None, lex, out)
             continue
         steps, shout = plan.steps, plan.shout
         ends = None  # relative token ends, once a matched abbreviation took its period
@@ -553,15 +570,13 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 level = step.level
             else:
                 level = None
-                if text[end : end + 1] == " ":  # both checks below want exactly one space
-                    nm = _NEXT_WORD.match(text, end, min(len(text), end + 40))
-                    if nm and nm.group(1) == " ":
-                        nxt_text = nm.group(2)
-                        nk = norm_key(nxt_text)
-                        if nxt_text[0].isupper() and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
-                            i = j + 2
-                            continue
-                        level = lex.admin_words.get(nk)
+                nxt_text = _word_after(text, end, off + len(plan.run), nxt, 40)
+                if nxt_text is not None:
+                    nk = norm_key(nxt_text)
+                    if nxt_text[0].isupper() and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
+                        i = j + 2
+                        continue
+                    level = lex.admin_words.get(nk)
             flags = set(step.flags)
             if step.partial if ends is None else _partial(text, off, plan, i, j, ends, gaz, lex):
                 flags.add("partial")
@@ -591,7 +606,7 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
             matched_any = True
             i = j + 1
         if not matched_any:
-            _unknown_admin_name(text, off, plan, None, lex, out)
+            _unknown_admin_name(text, off, plan, nxt, None, lex, out)
     # Already sorted by start: runs come in text order, each run's mentions in token order.
     _link_containers(text, out)
     if any_variant:
@@ -611,6 +626,17 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
             out = keep
             _link_containers(text, out)
     return out
+
+
+def _word_after(text: str, end: int, run_end: int, nxt: str | None, window: int) -> str | None:
+    """The word after ``end`` and exactly one space, as ``_NEXT_WORD.match(text, end, end + window)``
+    reads it; ``nxt`` is the one _find_runs read after the run's end."""
+    if end == run_end and (nxt is None or len(nxt) < window):
+        return nxt  # (a longer word would be cut short by the window)
+    if text[end : end + 1] != " ":
+        return None
+    nm = _NEXT_WORD.match(text, end, min(len(text), end + window))
+    return nm.group(2) if nm and nm.group(1) == " " else None
 
 
 def _after_title(text: str, start: int, lex: Lexicon) -> bool:
@@ -669,18 +695,17 @@ def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon,
 
 
 def _unknown_admin_name(
-    text: str, off: int, plan: _Plan, initial: bool | None, lex: Lexicon, out: list[RawMention]
+    text: str, off: int, plan: _Plan, nxt: str | None, initial: bool | None, lex: Lexicon, out: list[RawMention]
 ) -> None:
     """"Kafr Nabl district" with a name the gazetteer lacks is still a toponym (left unresolved).
 
-    ``initial`` None: not known yet, found out only when needed."""
+    ``nxt``: the word after the run (see _find_runs). ``initial`` None: not known yet, found out
+    only when needed."""
     end = off + plan.re[-1]
-    if text[end : end + 1] != " ":
-        return  # the admin word must follow after exactly one space
-    nm = _NEXT_WORD.match(text, end, min(len(text), end + 30))
-    if not nm or nm.group(1) != " ":
+    word = _word_after(text, end, off + len(plan.run), nxt, 30)  # the admin word, one space away
+    if word is None:
         return
-    level = lex.admin_words.get(norm_key(nm.group(2)))
+    level = lex.admin_words.get(norm_key(word))
     if level is None or level == "city":
         return
     n = len(plan.re)
@@ -693,7 +718,7 @@ def _unknown_admin_name(
         initial = _is_initial(text, off + plan.rs[0])
     if initial and names[0] == 0 and len(names) == 1:
         return  # "Police district" at a sentence start is not a name
-    e = nm.end(2) - (1 if nm.group(2).endswith(".") else 0)
+    e = end + 1 + len(word) - (1 if word.endswith(".") else 0)
     out.append(RawMention(off + plan.rs[names[0]], e, [], level=level, initial=initial))
 
 
@@ -705,11 +730,16 @@ _UNIT_BEFORE_PAREN = re.compile(r" (?:[a-z]+ ){1,2}\(| [A-Z]{2,4} \(")
 def _link_containers(text: str, ms: list[RawMention]) -> None:
     """Mark "Alexandria, Va." and "Durayhimi district (Al Hudaydah)": the second names the first's region."""
     for a in range(len(ms) - 1):
-        gap = text[ms[a].end : ms[a + 1].start]
-        after = text[ms[a + 1].end : ms[a + 1].end + 1]
-        if gap in (", ", ",") or (gap in (" (", "(") and after == ")") or (
+        m, nxt = ms[a], ms[a + 1]
+        if nxt.start - m.end <= 2:
+            gap = text[m.end : nxt.start]
+            linked = gap in (", ", ",") or (gap in (" (", "(") and text[nxt.end : nxt.end + 1] == ")")
+        else:
             # "Batsari LGA (Katsina)", "Nimbahera taluka (Chittorgarh, Rajasthan)"
-            after in (")", ",") and _UNIT_BEFORE_PAREN.fullmatch(gap)
-        ):
-            ms[a].container = a + 1
-            ms[a + 1].flags.add("container")
+            linked = (
+                text[nxt.start - 1] == "(" and text[nxt.end : nxt.end + 1] in (")", ",")
+                and _UNIT_BEFORE_PAREN.fullmatch(text[m.end : nxt.start]) is not None
+            )
+        if linked:
+            m.container = a + 1
+            nxt.flags.add("container")
