@@ -195,6 +195,8 @@ def _tokens(text: str, s: int, e: int) -> list[Token]:
 
 def _is_initial(text: str, pos: int) -> bool:
     """True for the first word of a sentence, a line or a quotation."""
+    if pos >= 2 and text[pos - 1] == " " and text[pos - 2].isalnum():
+        return False  # the common "in Aleppo": the word before ends in a letter, not punctuation
     window = text[max(0, pos - 40) : pos]
     before = window.rstrip()
     if not before:
@@ -237,6 +239,8 @@ def _has_cue(text: str, start: int) -> bool:
     """``_LOCATIVE.search(text, max(0, start - 30), start)`` found something (same answer, fewer searches)."""
     if start == 0 or not text[start - 1].isspace():
         return False  # every match ends in whitespace right before ``start``
+    if start >= 2 and not text[start - 2].isspace() and text[start - 2] not in _LOCATIVE_LAST:
+        return False  # (the test below on the stripped text, without slicing it)
     lo = max(0, start - 30)
     head = text[lo:start].rstrip()
     if not head or head[-1] not in _LOCATIVE_LAST:
@@ -510,15 +514,15 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
         if plan is None:
             continue
         if plan.person_starts:
-            person_starts.update(off + s for s in plan.person_starts)
+            person_starts.update(map(off.__add__, plan.person_starts))
         if plan.person_keys:
             person_keys.update(plan.person_keys)
         if plan.dead is None:
             if plan.seen:
                 plan.dead = _is_dead(plan, gaz, lex)
             plan.seen = True
-        if plan.dead and nxt is None and plan.re[-1] == len(word):
-            continue  # no match, and no word after it that _unknown_admin_name could take
+        if plan.dead and not _may_take_admin_word(plan, nxt, lex):
+            continue  # the second loop would do nothing with it
         runs.append((off, plan, nxt))
     lowercase_memo: dict[str, bool] = {}
     any_variant = False
@@ -605,7 +609,7 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                                   suffix_end, flags))
             matched_any = True
             i = j + 1
-        if not matched_any:
+        if not matched_any and _may_take_admin_word(plan, nxt, lex):
             _unknown_admin_name(text, off, plan, nxt, None, lex, out)
     # Already sorted by start: runs come in text order, each run's mentions in token order.
     _link_containers(text, out)
@@ -692,6 +696,14 @@ def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon,
             starts.add(tk.start)
             keys.add(norm_key(tk.text))
         return
+
+
+def _may_take_admin_word(plan: _Plan, nxt: str | None, lex: Lexicon) -> bool:
+    """False when _unknown_admin_name surely finds no admin word after the run (``nxt`` is what
+    _find_runs read after it): a cheap test for the many runs followed by an ordinary word."""
+    if plan.re[-1] != len(plan.run):
+        return True  # the last word lost a period or "'s": let _unknown_admin_name look
+    return nxt is not None and (len(nxt) >= 30 or lex.admin_words.get(norm_key(nxt), "city") != "city")
 
 
 def _unknown_admin_name(
