@@ -116,11 +116,12 @@ def _alternation(words: Iterable[str]) -> str:
 # "a"/"e" in _CAP_FIRST made ``re`` try a match at a fifth of all letters; _find_runs adds the
 # article back. Same matches otherwise (tests/test_geo_recognize_speedups.py).
 _CAP_ANY = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w]*(?:[-'’][^\W\d_][\w]*)*\.?"
+# The run is group 1 and the word after it group 2, for re.split (see _find_runs).
 _RUN_CAPS = re.compile(
-    r"[A-Z\u00C0-\u00DE\u0100-\u017F](?<![\w.].)"
+    r"([A-Z\u00C0-\u00DE\u0100-\u017F](?<![\w.].)"
     r"(?:(?<=[A-Z])[A-Za-z]?\.(?:[A-Z][A-Za-z]?\.)+|[\w]*(?:[-'’][^\W\d_][\w]*)*\.?)"
     rf"(?:[ \-](?:{_alternation(_CONNECTORS)}[ \-])*"
-    rf"(?:(?:[A-Z][A-Za-z]?\.){{2,}}|(?:(?:a(?:sh?|[dlnrtz])|el)-)?{_CAP_ANY}))*"
+    rf"(?:(?:[A-Z][A-Za-z]?\.){{2,}}|(?:(?:a(?:sh?|[dlnrtz])|el)-)?{_CAP_ANY}))*)"
     + _NEXT_AFTER
 )
 _RUN_NEXT = re.compile(_RUN.pattern + _NEXT_AFTER)
@@ -131,18 +132,23 @@ _ARTICLES = ("al", "ad", "an", "ar", "as", "ash", "at", "az", "el")
 def _find_runs(text: str) -> list[tuple[int, str, str | None]]:
     """(start, text, next word) of every match of _RUN, in order; the next word is the one after
     exactly one space, or None."""
+    # re.split gives [gap, run, next word, gap, run, ...] without a match object per run.
+    parts = iter(_RUN_CAPS.split(text))
+    gap = next(parts)  # the text between the previous run and this one
+    start = len(gap)
     runs = []
-    for m in _RUN_CAPS.finditer(text):
-        start = m.start()
-        if start and text[start - 1] == "-":
-            art = _article_start(text, start)
-            if art is not None:
-                if "." in text[start + 1 : start + 3]:
-                    # "as-U.S.": after an article _RUN reads a one-letter word, not an abbreviation.
-                    return [(r.start(), r.group(), r.group(1)) for r in _RUN_NEXT.finditer(text)]
-                runs.append((art, text[art : m.end()], m.group(1)))
-                continue
-        runs.append((start, m.group(), m.group(1)))
+    for word, nxt, after in zip(parts, parts, parts):
+        end = start + len(word)
+        art = _article_start(text, start) if gap.endswith("-") else None
+        if art is None:
+            runs.append((start, word, nxt))
+        elif "." in text[start + 1 : start + 3]:
+            # "as-U.S.": after an article _RUN reads a one-letter word, not an abbreviation.
+            return [(r.start(), r.group(), r.group(1)) for r in _RUN_NEXT.finditer(text)]
+        else:
+            runs.append((art, text[art:end], nxt))
+        gap = after
+        start = end + len(after)
     return runs
 
 
