@@ -90,9 +90,14 @@ _CAP_FIRST = (
 )
 # A run of capitalised words, with lower-case connectors only between them.
 _RUN = re.compile(rf"{_CAP_FIRST}(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*")
+# The same pattern written plainly: the reference _RUN must agree with.
+_RUN_PLAIN = rf"(?<![\w.])(?:{_CAP})(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*"
+_WORD = re.compile(rf"{_CAP}|[^\W\d_]+")
+_PREV_WORD = re.compile(r"([^\s]+)(\s*)$")
+_NEXT_WORD = re.compile(r"(\s*)([^\W\d_][\w'’\-]*\.?)")
 
 
-# The word after a run and exactly one space (group 1), read without moving past the run: what
+# The word after a run and exactly one space (a group), read without moving past the run: what
 # _NEXT_WORD would find there with a single space, so the admin-word and street checks need no search.
 _NEXT_AFTER = r"(?:(?= ([^\W\d_][\w'’\-]*\.?)))?"
 
@@ -162,11 +167,6 @@ def _article_start(text: str, start: int) -> int | None:
             ch = text[a - 1]  # _CAP_FIRST's look-behind: no word character nor period before
             return None if ch.isalnum() or ch == "_" or ch == "." else a
     return None
-# The same pattern written plainly: the reference _RUN must agree with.
-_RUN_PLAIN = rf"(?<![\w.])(?:{_CAP})(?:[ \-](?:(?:{_CONN_RE})[ \-])*(?:{_CAP}))*"
-_WORD = re.compile(rf"{_CAP}|[^\W\d_]+")
-_PREV_WORD = re.compile(r"([^\s]+)(\s*)$")
-_NEXT_WORD = re.compile(r"(\s*)([^\W\d_][\w'’\-]*\.?)")
 
 
 @dataclass(slots=True)
