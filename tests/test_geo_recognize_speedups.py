@@ -96,8 +96,11 @@ def test_is_initial_quick_reject_agrees_with_the_full_test():
 
 
 def test_cue_shortcuts_agree_with_the_locative_regex():
-    # "within Homs" ends in "in" but is no cue; "(in Homs" is one; "IN Homs" folds case.
-    for text in EDGE_TEXTS + _random_texts(3000, 25, longest=50):
+    # "within Homs" ends in "in" but is no cue; "(in Homs" is one; "IN Homs" folds case; "the"
+    # counts only after a preposition, whatever the whitespace between them.
+    cues = ["in the Bronx", "within the Bronx", "said the Bronx", "in\n the Bronx", "in\tthe Bronx", "the Bronx",
+            "outskirts of the Bronx", "é the Bronx", "OF THE Bronx", "x the the Bronx", "  the Bronx", "ín the Bronx"]
+    for text in cues + EDGE_TEXTS + _random_texts(3000, 25, longest=50):
         for pos in range(len(text) + 1):
             assert R._has_cue(text, pos) == bool(R._LOCATIVE.search(text, max(0, pos - 30), pos)), (text, pos)
 

@@ -239,6 +239,7 @@ _LOCATIVE_TAILS = (
 )
 # A whole word of these right before (after a space) is a _LOCATIVE match; "the" needs a word before it.
 _LOCATIVE_WORDS = frozenset(_LOCATIVE_TAILS) - {"the"}
+_LOCATIVE_WORD_TAILS = tuple(sorted(_LOCATIVE_WORDS))
 
 
 def _has_cue(text: str, start: int) -> bool:
@@ -255,9 +256,20 @@ def _has_cue(text: str, start: int) -> bool:
     last = head[space + 1 :]
     if last.isascii():
         low = last.lower()
+        if space >= 0 and low == "the":
+            # "in the Bronx": only a preposition right before "the" can make it a cue.
+            before = head[:space].rstrip()
+            space = before.rfind(" ")
+            last = before[space + 1 :]
+            if not last.isascii():
+                return _LOCATIVE.search(text, lo, start) is not None
+            low = last.lower()
+            tails = _LOCATIVE_WORD_TAILS
+        else:
+            tails = _LOCATIVE_TAILS
         if space >= 0 and low in _LOCATIVE_WORDS:
             return True  # "in Aleppo": the regex matches from that word
-        if not low.endswith(_LOCATIVE_TAILS):
+        if not low.endswith(tails):
             return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
     return _LOCATIVE.search(text, lo, start) is not None
 
