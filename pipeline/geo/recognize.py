@@ -7,6 +7,7 @@ linear in the text, never in the gazetteer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.geo.codes import COUNTRY, KIND_ABBREV, KIND_STRIPPED, KIND_VARIANT
@@ -96,6 +97,78 @@ _PREV_WORD = re.compile(r"([^\s]+)(\s*)$")
 _NEXT_WORD = re.compile(r"(\s*)([^\W\d_][\w'’\-]*\.?)")
 
 
+# The word after a run and exactly one space (a group), read without moving past the run: what
+# _NEXT_WORD would find there with a single space, so the admin-word and street checks need no search.
+_NEXT_AFTER = r"(?:(?= ([^\W\d_][\w'’\-]*\.?)))?"
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """The words as one alternation shaped like a prefix tree ("d(?:e(?:l|n)?|u)"): ``re`` tries the
+    branches of an alternation in turn, so a flat one costs a try per word, a tree one per letter.
+    Only for words always followed by a delimiter, where at most one branch can succeed."""
+    tails: dict[str, list[str]] = {}
+    for w in words:
+        tails.setdefault(w[:1], []).append(w[1:])
+    ends_here = "" in tails.pop("", [])  # the empty word: what was read so far is a word itself
+    branches = [re.escape(ch) + _alternation(rest) for ch, rest in sorted(tails.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else f"(?:{'|'.join(branches)})"
+    return f"{body}?" if ends_here else body
+
+
+# _RUN without the "al-Bab" branch of the first word, and the connectors as a tree. The lower-case
+# "a"/"e" in _CAP_FIRST made ``re`` try a match at a fifth of all letters; _find_runs adds the
+# article back. Same matches otherwise (tests/test_geo_recognize_speedups.py).
+_CAP_ANY = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w]*(?:[-'’][^\W\d_][\w]*)*\.?"
+# The run is group 1 and the word after it group 2, for re.split (see _find_runs).
+_RUN_CAPS = re.compile(
+    r"([A-Z\u00C0-\u00DE\u0100-\u017F](?<![\w.].)"
+    r"(?:(?<=[A-Z])[A-Za-z]?\.(?:[A-Z][A-Za-z]?\.)+|[\w]*(?:[-'’][^\W\d_][\w]*)*\.?)"
+    rf"(?:[ \-](?:{_alternation(_CONNECTORS)}[ \-])*"
+    rf"(?:(?:[A-Z][A-Za-z]?\.){{2,}}|(?:(?:a(?:sh?|[dlnrtz])|el)-)?{_CAP_ANY}))*)"
+    + _NEXT_AFTER
+)
+_RUN_NEXT = re.compile(_RUN.pattern + _NEXT_AFTER)
+# The articles _CAP_FIRST takes before a hyphen and a capital ("al-Bab", "ash-Shaddadi").
+_ARTICLES = ("al", "ad", "an", "ar", "as", "ash", "at", "az", "el")
+
+
+def _find_runs(text: str) -> list[tuple[int, str, str | None]]:
+    """(start, text, next word) of every match of _RUN, in order; the next word is the one after
+    exactly one space, or None."""
+    # re.split gives [gap, run, next word, gap, run, ...] without a match object per run.
+    parts = iter(_RUN_CAPS.split(text))
+    gap = next(parts)  # the text between the previous run and this one
+    start = len(gap)
+    runs = []
+    for word, nxt, after in zip(parts, parts, parts):
+        end = start + len(word)
+        art = _article_start(text, start) if gap.endswith("-") else None
+        if art is None:
+            runs.append((start, word, nxt))
+        elif "." in text[start + 1 : start + 3]:
+            # "as-U.S.": after an article _RUN reads a one-letter word, not an abbreviation.
+            return [(r.start(), r.group(), r.group(1)) for r in _RUN_NEXT.finditer(text)]
+        else:
+            runs.append((art, text[art:end], nxt))
+        gap = after
+        start = end + len(after)
+    return runs
+
+
+def _article_start(text: str, start: int) -> int | None:
+    """Where the article before "-" and ``start`` begins, when _RUN would start a run there."""
+    for size in (3, 2):
+        a = start - 1 - size
+        if a >= 0 and text[a : start - 1] in _ARTICLES:
+            if a == 0:
+                return a
+            ch = text[a - 1]  # _CAP_FIRST's look-behind: no word character nor period before
+            return None if ch.isalnum() or ch == "_" or ch == "." else a
+    return None
+
+
 @dataclass(slots=True)
 class Token:
     start: int
@@ -128,6 +201,8 @@ def _tokens(text: str, s: int, e: int) -> list[Token]:
 
 def _is_initial(text: str, pos: int) -> bool:
     """True for the first word of a sentence, a line or a quotation."""
+    if pos >= 2 and text[pos - 1] == " " and text[pos - 2].isalnum():
+        return False  # the common "in Aleppo": the word before ends in a letter, not punctuation
     window = text[max(0, pos - 40) : pos]
     before = window.rstrip()
     if not before:
@@ -162,19 +237,40 @@ _LOCATIVE_TAILS = (
     "in", "at", "near", "from", "to", "into", "outside", "around", "toward", "towards", "across", "through", "via",
     "of", "between", "and", "the",
 )
+# A whole word of these right before (after a space) is a _LOCATIVE match; "the" needs a word before it.
+_LOCATIVE_WORDS = frozenset(_LOCATIVE_TAILS) - {"the"}
+_LOCATIVE_WORD_TAILS = tuple(sorted(_LOCATIVE_WORDS))
 
 
 def _has_cue(text: str, start: int) -> bool:
     """``_LOCATIVE.search(text, max(0, start - 30), start)`` found something (same answer, fewer searches)."""
     if start == 0 or not text[start - 1].isspace():
         return False  # every match ends in whitespace right before ``start``
+    if start >= 2 and not text[start - 2].isspace() and text[start - 2] not in _LOCATIVE_LAST:
+        return False  # (the test below on the stripped text, without slicing it)
     lo = max(0, start - 30)
     head = text[lo:start].rstrip()
     if not head or head[-1] not in _LOCATIVE_LAST:
         return False
-    last = head[head.rfind(" ") + 1 :]
-    if last.isascii() and not last.lower().endswith(_LOCATIVE_TAILS):
-        return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
+    space = head.rfind(" ")
+    last = head[space + 1 :]
+    if last.isascii():
+        low = last.lower()
+        if space >= 0 and low == "the":
+            # "in the Bronx": only a preposition right before "the" can make it a cue.
+            before = head[:space].rstrip()
+            space = before.rfind(" ")
+            last = before[space + 1 :]
+            if not last.isascii():
+                return _LOCATIVE.search(text, lo, start) is not None
+            low = last.lower()
+            tails = _LOCATIVE_WORD_TAILS
+        else:
+            tails = _LOCATIVE_TAILS
+        if space >= 0 and low in _LOCATIVE_WORDS:
+            return True  # "in Aleppo": the regex matches from that word
+        if not low.endswith(tails):
+            return False  # (non-ASCII letters may fold to ASCII ones under IGNORECASE: the regex decides)
     return _LOCATIVE.search(text, lo, start) is not None
 
 
@@ -194,6 +290,7 @@ class _Plan:
     (offsets relative to the run), their keys, the persons it names and, filled in lazily, the
     longest gazetteer match starting at each token."""
 
+    run: str
     rs: tuple[int, ...]
     re: tuple[int, ...]
     words: tuple[str, ...]
@@ -205,7 +302,7 @@ class _Plan:
     person_keys: tuple[str, ...]
     left: tuple[int | None, ...]  # per token: the nearest earlier token that is not a connector
     right: tuple[int | None, ...]  # per token: the nearest later one
-    best: list  # per token: _UNSET, None, or (j, key, cands, has_abbrev, stripped_only, abbrev_only, first_name)
+    steps: list  # per token: _UNSET (not computed yet), or what _step gives
     unknown: list  # per token: None (not computed yet) or bool
     # True when no token starts a gazetteer match: the run then yields nothing whatever its context
     # (only _unknown_admin_name may still apply). Decided at the second occurrence, as most runs that
@@ -253,6 +350,7 @@ def _plan(word: str, gaz: Gazetteer, lex: Lexicon) -> _Plan | None:
     n = len(toks)
     conn = [t.connector for t in toks]
     return _Plan(
+        run=word,
         rs=tuple(t.start for t in toks),
         re=tuple(t.end for t in toks),
         words=tuple(t.text for t in toks),
@@ -264,7 +362,7 @@ def _plan(word: str, gaz: Gazetteer, lex: Lexicon) -> _Plan | None:
         person_keys=tuple(sorted(keys)),
         left=tuple(next((k for k in range(i - 1, -1, -1) if not conn[k]), None) for i in range(n)),
         right=tuple(next((k for k in range(j + 1, n) if not conn[k]), None) for j in range(n)),
-        best=[_UNSET] * n,
+        steps=[_UNSET] * n,
         unknown=[None] * n,
     )
 
@@ -333,16 +431,82 @@ def _best_variant(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon, min_j: int 
     return None
 
 
+@dataclass(slots=True)
+class _Step:
+    """A gazetteer match from token ``i`` of a plan to token ``j``, with what the run's text alone
+    decides about it; the loop in ``recognize`` adds what each occurrence's context decides."""
+
+    j: int
+    key: str
+    cands: tuple[tuple[int, int], ...]
+    rs: int  # where token i starts, relative to the run
+    re: int  # where token j ends
+    period: bool  # an abbreviation that takes the period after it ("Alexandria, La.")
+    flags: frozenset[str]  # first_name, variant, abbrev_only
+    stripped_only: bool  # flagged only when no admin word follows
+    low_word: str | None  # a one-word match in lower case, for the common-word check
+    next_in_run: bool  # whether the next word is the run's, so the three below are known
+    street_or_team: bool  # "Lagos FC", "Kent Road": skip the name and that word
+    level: str | None  # the admin word after it, if any
+    partial: bool  # "partial" flag, unless an abbreviation took a period earlier in the run
+
+
+def _step(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon) -> _Step | int | None:
+    """What matching from token ``i`` gives: None (nothing, try the next token), an int (the token to
+    go on from: a demonym or stop phrase hides its words) or a _Step."""
+    if plan.conn[i]:
+        return None
+    best = _best(plan, i, gaz, lex)
+    if best is None:
+        return None
+    j, key, cands, has_abbrev, stripped_only, abbrev_only, first_name = best
+    if not cands:
+        return j + 1
+    flags = {"first_name"} if first_name else set()
+    if cands[0][1] == KIND_VARIANT:
+        flags.add("variant")
+    if abbrev_only:
+        flags.add("abbrev_only")
+    next_in_run = j + 1 < len(plan.keys)
+    nk = norm_key(plan.words[j + 1]) if next_in_run else ""
+    return _Step(
+        j=j, key=key, cands=cands, rs=plan.rs[i], re=plan.re[j],
+        period=has_abbrev and "." not in plan.words[j],
+        flags=frozenset(flags),
+        stripped_only=stripped_only,
+        low_word=plan.words[i].lower().rstrip(".") if i == j else None,
+        next_in_run=next_in_run,
+        street_or_team=next_in_run and not plan.conn[j + 1] and (nk in _STREET_WORDS or nk in _TEAM_WORDS),
+        level=lex.admin_words.get(nk) if next_in_run else None,
+        partial=_partial(plan.run, 0, plan, i, j, plan.re, gaz, lex),
+    )
+
+
+def _partial(text: str, off: int, plan: _Plan, i: int, j: int, ends, gaz: Gazetteer, lex: Lexicon) -> bool:
+    """"Ramos Mejia", "Tell Abiad": a known word inside a longer unknown name is not that place.
+
+    Connectors are looked through: "Ghadir al Bostan", "Bir at Tutah" are one name. A run can
+    cross a full stop ("Idleb. Neither"): the next sentence's word is no part of the name.
+    ``ends``: where each token ends, relative to ``off``."""
+    left, right = plan.left[i], plan.right[j]
+    if left is not None and "." in text[off + ends[left] : off + plan.rs[i]]:
+        left = None
+    if right is not None and "." in text[off + ends[j] : off + plan.rs[right]]:
+        right = None
+    return (left is not None and _is_unknown(plan, left, gaz, lex)) or (
+        right is not None and _is_unknown(plan, right, gaz, lex)
+    )
+
+
+def _plan_step(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon) -> _Step | int | None:
+    step = plan.steps[i]
+    if step is _UNSET:
+        step = plan.steps[i] = _step(plan, i, gaz, lex)
+    return step
+
+
 def _is_dead(plan: _Plan, gaz: Gazetteer, lex: Lexicon) -> bool:
-    for i in range(len(plan.keys)):
-        if plan.conn[i]:
-            continue
-        best = plan.best[i]
-        if best is _UNSET:
-            best = plan.best[i] = _best(plan, i, gaz, lex)
-        if best is not None and best[2]:
-            return False
-    return True
+    return not any(type(_plan_step(plan, i, gaz, lex)) is _Step for i in range(len(plan.keys)))
 
 
 def _is_unknown(plan: _Plan, k: int, gaz: Gazetteer, lex: Lexicon) -> bool:
@@ -355,132 +519,119 @@ def _is_unknown(plan: _Plan, k: int, gaz: Gazetteer, lex: Lexicon) -> bool:
 def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[int, int] | None = None) -> list[RawMention]:
     """Candidate toponym spans, sorted and non-overlapping, each with its gazetteer candidates."""
     date_ranges = _dateline_ranges(text, dateline_span)
+    dateline_end = max((b for _, b in date_ranges), default=0)  # no dateline past it: skips _in_ranges
     plans = _run_cache(gaz, lex)
     person_keys: set[str] = set()
     out: list[RawMention] = []
     runs = []
     person_starts: set[int] = set()
-    for run in _RUN.finditer(text):
-        word = run.group()
+    for off, word, nxt in _find_runs(text):
         plan = plans.get(word, _UNSET)
         if plan is _UNSET:
             plan = plans[word] = _plan(word, gaz, lex)
         if plan is None:
             continue
-        off = run.start()
-        runs.append((off, plan))
         if plan.person_starts:
-            person_starts.update(off + s for s in plan.person_starts)
+            person_starts.update(map(off.__add__, plan.person_starts))
         if plan.person_keys:
             person_keys.update(plan.person_keys)
-    lowercase_memo: dict[str, bool] = {}
-    for off, plan in runs:
         if plan.dead is None:
             if plan.seen:
                 plan.dead = _is_dead(plan, gaz, lex)
             plan.seen = True
+        if plan.dead and not _may_take_admin_word(plan, nxt, lex):
+            continue  # the second loop would do nothing with it
+        runs.append((off, plan, nxt))
+    lowercase_memo: dict[str, bool] = {}
+    any_variant = False
+    for off, plan, nxt in runs:
         if plan.dead:
             # The loop below would change nothing (it only acts on a match with candidates).
-            _unknown_admin_name(text, off, plan, [off + e for e in plan.re], None, lex, out)
+            _unknown_admin_name(text, off, plan, nxt, None, lex, out)
             continue
-        conn, words, best_of, shout = plan.conn, plan.words, plan.best, plan.shout
-        ends = [off + e for e in plan.re]  # a matched abbreviation may take its period: per occurrence
-        run_initial = _is_initial(text, off + plan.rs[0])
-        n = len(ends)
+        steps, shout = plan.steps, plan.shout
+        ends = None  # relative token ends, once a matched abbreviation took its period
+        n = len(steps)
         i = 0
         matched_any = False
         while i < n:
-            t_start = off + plan.rs[i]
-            in_dl = bool(date_ranges) and _in_ranges(t_start, date_ranges)
-            if conn[i] or (shout[i] and not in_dl):
+            step = steps[i]
+            if step is _UNSET:
+                step = steps[i] = _step(plan, i, gaz, lex)
+            if step is None:
+                i += 1
+                continue
+            start = off + plan.rs[i]
+            in_dl = start < dateline_end and _in_ranges(start, date_ranges)
+            if shout[i] and not in_dl:
                 # All-caps words are shouting (headlines, acronyms) except in the dateline and
                 # short country codes such as "US" / "UK", which the index knows as names.
                 i += 1
                 continue
-            best = best_of[i]
-            if best is _UNSET:
-                best = best_of[i] = _best(plan, i, gaz, lex)
-            if best is None:
-                i += 1
+            if type(step) is int:
+                i = step
                 continue
-            j, key, cands, has_abbrev, stripped_only, abbrev_only, first_name = best
-            if not cands:
-                i = j + 1
-                continue
-            if has_abbrev and text[ends[j] : ends[j] + 1] == "." and "." not in words[j]:
-                ends[j] += 1  # "Alexandria, La." keeps the abbreviation's period
-            start, end = t_start, ends[j]
-            single = i == j
-            if i > 0:
-                prev_text = words[i - 1]
-                prev_cap = not conn[i - 1]
-            else:
-                prev_text = _prev_word(text, start)
-                prev_cap = bool(prev_text) and prev_text[0].isupper()
-            if j + 1 < n:
-                nxt_text, nxt_gap, nxt_cap = words[j + 1], " ", not conn[j + 1]
-            else:
-                nm = _NEXT_WORD.match(text, end, min(len(text), end + 40))
-                nxt_text, nxt_gap = (nm.group(2), nm.group(1)) if nm else ("", "")
-                nxt_cap = bool(nxt_text) and nxt_text[0].isupper()
-            if start in person_starts or key in person_keys:
+            j = step.j
+            end = off + step.re
+            if step.period and text[end : end + 1] == ".":
+                end += 1  # "Alexandria, La." keeps the abbreviation's period
+                ends = list(ends or plan.re)
+                ends[j] += 1
+            if start in person_starts or step.key in person_keys:
                 i = j + 1
                 continue
             # A title right before the run's first word: "Mr Aleppo", "Sen. Lincoln".
-            if i == 0 and prev_cap and norm_key(prev_text) in lex.person_titles:
-                person_keys.add(key)
+            if i == 0 and text[start - 1 : start] == " " and _after_title(text, start, lex):
+                person_keys.add(step.key)
                 i = j + 1
                 continue
-            nk = norm_key(nxt_text) if nxt_text else ""
-            if nxt_cap and nxt_gap == " " and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
-                i = j + 2
-                continue
-            m = RawMention(start, end, list(cands), in_dateline=in_dl, initial=run_initial and i == 0)
-            # "Ramos Mejia", "Tell Abiad": a known word inside a longer unknown name is not that place.
-            # Connectors are looked through: "Ghadir al Bostan", "Bir at Tutah" are one name.
-            # A run can cross a full stop ("Idleb. Neither"): the next sentence's word is no part of the name.
-            left, right = plan.left[i], plan.right[j]
-            if left is not None and "." in text[ends[left] : start]:
-                left = None
-            if right is not None and "." in text[ends[j] : off + plan.rs[right]]:
-                right = None
-            if (left is not None and _is_unknown(plan, left, gaz, lex)) or (
-                right is not None and _is_unknown(plan, right, gaz, lex)
-            ):
-                m.flags.add("partial")
-            if first_name:
-                m.flags.add("first_name")
-            # "Aleppo province", "Rapides Parish", "Durayhimi district": the admin word picks the level.
-            if nxt_gap == " " and nk in lex.admin_words:
-                m.level = lex.admin_words[nk]
+            if step.next_in_run:
+                if step.street_or_team:
+                    i = j + 2
+                    continue
+                level = step.level
+            else:
+                level = None
+                nxt_text = _word_after(text, end, off + len(plan.run), nxt, 40)
+                if nxt_text is not None:
+                    nk = norm_key(nxt_text)
+                    if nxt_text[0].isupper() and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
+                        i = j + 2
+                        continue
+                    level = lex.admin_words.get(nk)
+            flags = set(step.flags)
+            if step.partial if ends is None else _partial(text, off, plan, i, j, ends, gaz, lex):
+                flags.add("partial")
+            suffix_end = None
+            if level is not None:
+                # "Aleppo province", "Rapides Parish", "Durayhimi district": the admin word picks the level.
                 nm2 = _NEXT_WORD.match(text, end)
-                m.end = nm2.end(2) if nm2 else end
-                if text[m.end - 1] == ".":
-                    m.end -= 1
-                m.suffix_end = m.end
+                if nm2:
+                    end = nm2.end(2)
+                if text[end - 1] == ".":
+                    end -= 1
+                suffix_end = end
                 j += 1
-            if stripped_only and m.level is None:
-                m.flags.add("stripped_only")
-            if cands[0][1] == KIND_VARIANT:
-                m.flags.add("variant")
-            if abbrev_only:
-                m.flags.add("abbrev_only")
-            if single and not in_dl:
-                low_word = words[i].lower().rstrip(".")
-                used = lowercase_memo.get(low_word)
+            elif step.stripped_only:
+                flags.add("stripped_only")
+            if "variant" in step.flags:
+                any_variant = True
+            if step.low_word is not None and not in_dl:
+                used = lowercase_memo.get(step.low_word)
                 if used is None:
-                    used = lowercase_memo[low_word] = _used_lowercase(text, low_word)
+                    used = lowercase_memo[step.low_word] = _used_lowercase(text, step.low_word)
                 if used:
-                    m.flags.add("common_word")
-            m.cue = _has_cue(text, start)
-            out.append(m)
+                    flags.add("common_word")
+            initial = i == 0 and _is_initial(text, start)
+            out.append(RawMention(start, end, list(step.cands), level, in_dl, _has_cue(text, start), initial, None,
+                                  suffix_end, flags))
             matched_any = True
             i = j + 1
-        if not matched_any:
-            _unknown_admin_name(text, off, plan, ends, run_initial, lex, out)
-    out.sort(key=lambda r: r.start)
+        if not matched_any and _may_take_admin_word(plan, nxt, lex):
+            _unknown_admin_name(text, off, plan, nxt, None, lex, out)
+    # Already sorted by start: runs come in text order, each run's mentions in token order.
     _link_containers(text, out)
-    if any("variant" in m.flags for m in out):
+    if any_variant:
         # A spelling variant counts only with its admin word, its container or in the dateline
         # ("Tooz Khurmato district", "Quamishli city"): bare, too many surnames look like some
         # village, and even a rejected mention would vote for its readings' state.
@@ -497,6 +648,23 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
             out = keep
             _link_containers(text, out)
     return out
+
+
+def _word_after(text: str, end: int, run_end: int, nxt: str | None, window: int) -> str | None:
+    """The word after ``end`` and exactly one space, as ``_NEXT_WORD.match(text, end, end + window)``
+    reads it; ``nxt`` is the one _find_runs read after the run's end."""
+    if end == run_end and (nxt is None or len(nxt) < window):
+        return nxt  # (a longer word would be cut short by the window)
+    if text[end : end + 1] != " ":
+        return None
+    nm = _NEXT_WORD.match(text, end, min(len(text), end + window))
+    return nm.group(2) if nm and nm.group(1) == " " else None
+
+
+def _after_title(text: str, start: int, lex: Lexicon) -> bool:
+    """True when the word before ``start``, one space away, is a capitalised person title."""
+    prev = _prev_word(text, start)
+    return bool(prev) and prev[0].isupper() and norm_key(prev) in lex.person_titles
 
 
 def _used_lowercase(text: str, word: str) -> bool:
@@ -548,22 +716,29 @@ def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon,
         return
 
 
+def _may_take_admin_word(plan: _Plan, nxt: str | None, lex: Lexicon) -> bool:
+    """False when _unknown_admin_name surely finds no admin word after the run (``nxt`` is what
+    _find_runs read after it): a cheap test for the many runs followed by an ordinary word."""
+    if plan.re[-1] != len(plan.run):
+        return True  # the last word lost a period or "'s": let _unknown_admin_name look
+    return nxt is not None and (len(nxt) >= 30 or lex.admin_words.get(norm_key(nxt), "city") != "city")
+
+
 def _unknown_admin_name(
-    text: str, off: int, plan: _Plan, ends: list[int], initial: bool | None, lex: Lexicon, out: list[RawMention]
+    text: str, off: int, plan: _Plan, nxt: str | None, initial: bool | None, lex: Lexicon, out: list[RawMention]
 ) -> None:
     """"Kafr Nabl district" with a name the gazetteer lacks is still a toponym (left unresolved).
 
-    ``initial`` None: not known yet, found out only when needed."""
-    end = ends[-1]
-    if text[end : end + 1] != " ":
-        return  # the admin word must follow after exactly one space
-    nm = _NEXT_WORD.match(text, end, min(len(text), end + 30))
-    if not nm or nm.group(1) != " ":
+    ``nxt``: the word after the run (see _find_runs). ``initial`` None: not known yet, found out
+    only when needed."""
+    end = off + plan.re[-1]
+    word = _word_after(text, end, off + len(plan.run), nxt, 30)  # the admin word, one space away
+    if word is None:
         return
-    level = lex.admin_words.get(norm_key(nm.group(2)))
+    level = lex.admin_words.get(norm_key(word))
     if level is None or level == "city":
         return
-    n = len(ends)
+    n = len(plan.re)
     names = [k for k in range(max(0, n - 3), n) if not plan.conn[k]]
     while names and (norm_key(plan.words[names[0]]) in lex.stopwords or plan.upper[names[0]]):
         names = names[1:]
@@ -573,7 +748,7 @@ def _unknown_admin_name(
         initial = _is_initial(text, off + plan.rs[0])
     if initial and names[0] == 0 and len(names) == 1:
         return  # "Police district" at a sentence start is not a name
-    e = nm.end(2) - (1 if nm.group(2).endswith(".") else 0)
+    e = end + 1 + len(word) - (1 if word.endswith(".") else 0)
     out.append(RawMention(off + plan.rs[names[0]], e, [], level=level, initial=initial))
 
 
@@ -585,11 +760,16 @@ _UNIT_BEFORE_PAREN = re.compile(r" (?:[a-z]+ ){1,2}\(| [A-Z]{2,4} \(")
 def _link_containers(text: str, ms: list[RawMention]) -> None:
     """Mark "Alexandria, Va." and "Durayhimi district (Al Hudaydah)": the second names the first's region."""
     for a in range(len(ms) - 1):
-        gap = text[ms[a].end : ms[a + 1].start]
-        after = text[ms[a + 1].end : ms[a + 1].end + 1]
-        if gap in (", ", ",") or (gap in (" (", "(") and after == ")") or (
+        m, nxt = ms[a], ms[a + 1]
+        if nxt.start - m.end <= 2:
+            gap = text[m.end : nxt.start]
+            linked = gap in (", ", ",") or (gap in (" (", "(") and text[nxt.end : nxt.end + 1] == ")")
+        else:
             # "Batsari LGA (Katsina)", "Nimbahera taluka (Chittorgarh, Rajasthan)"
-            after in (")", ",") and _UNIT_BEFORE_PAREN.fullmatch(gap)
-        ):
-            ms[a].container = a + 1
-            ms[a + 1].flags.add("container")
+            linked = (
+                text[nxt.start - 1] == "(" and text[nxt.end : nxt.end + 1] in (")", ",")
+                and _UNIT_BEFORE_PAREN.fullmatch(text[m.end : nxt.start]) is not None
+            )
+        if linked:
+            m.container = a + 1
+            nxt.flags.add("container")
