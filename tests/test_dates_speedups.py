@@ -60,3 +60,15 @@ def test_word_gates_sharing_positions_equal_their_own_scans():
     cache: dict = {}
     for gate in (PATTERNS.gate_relative_day, PATTERNS.gate_period, PATTERNS.gate_ago, PATTERNS.gate_anaphoric):
         assert _gate_hits(gate, text, text.lower(), cache) == _spans(gate, text)
+
+
+def test_window_without_a_needed_word_is_skipped_but_matches_are_kept():
+    from pipeline.dates.fast import _window_needs, iter_gated
+
+    # "before" opens a window for the fallback phrases, which all need "ago", "from" or "hence".
+    assert _window_needs(PATTERNS.fallback_candidate, PATTERNS.gate_ago) == {"ago", "from", "hence"}
+    # Month windows always hold a month name: no second test there.
+    assert _window_needs(PATTERNS.explicit_dmy, PATTERNS.gate_month) is None
+    text = "He left before dawn. A fortnight ago, and " + "x" * 80 + " two weeks hence."
+    found = [m[0] for m in iter_gated(PATTERNS.fallback_candidate, PATTERNS.gate_ago, text)]
+    assert found == ["A fortnight ago", "two weeks hence"]

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pipeline.dates import arith
 from pipeline.dates.patterns import DatePatterns, build_patterns
 from pipeline.dates.vocab import DateVocab, load_vocab
-from pipeline.regex_gate import literal_forms
+from pipeline.regex_gate import fold, literal_forms, required_literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,11 +519,46 @@ def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple
     return spans
 
 
+_NEEDS: dict[tuple[int, int], tuple[re.Pattern[str], re.Pattern[str] | None, frozenset[str] | None]] = {}
+
+
+def _window_needs(pattern: re.Pattern[str], gate: re.Pattern[str] | None) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of ``pattern`` contains, when some windows of
+    ``gate`` may lack them all ("ago" in a window opened by "before"); None when every window has
+    one anyway (a month name in a month window) or nothing is known."""
+    key = (id(pattern), id(gate))
+    known = _NEEDS.get(key)
+    if known is None or known[0] is not pattern or known[1] is not gate:
+        needs = required_literals(pattern)
+        forms = literal_forms(gate) if gate is not None else None
+        if needs is not None and forms is not None and all(any(n in f.lower() for n in needs) for f in forms):
+            needs = None
+        known = _NEEDS[key] = (pattern, gate, needs)
+    return known[2]
+
+
+def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+    if "fold" not in cache:
+        cache["fold"] = fold(text)  # lower-cased as IGNORECASE compares, or None
+    folded = cache["fold"]
+    if folded is None:
+        return True
+    window = folded[lo:hi]
+    for n in needs:
+        if n in window:
+            return True
+    return False
+
+
 def iter_gated(pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
-    keeps gate scans for the next pattern with the same gate."""
-    for lo, hi in _windows(gate, text, {} if cache is None else cache):
-        yield from pattern.finditer(text, lo, hi)
+    keeps gate scans for the next pattern with the same gate. A window without any string every
+    match contains is not scanned: a match lies wholly inside its window."""
+    cache = {} if cache is None else cache
+    needs = _window_needs(pattern, gate)
+    for lo, hi in _windows(gate, text, cache):
+        if needs is None or _has_any(needs, text, lo, hi, cache):
+            yield from pattern.finditer(text, lo, hi)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
