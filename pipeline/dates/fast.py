@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from pipeline.dates import arith
+from pipeline.dates.first_char import guarded
 from pipeline.dates.patterns import DatePatterns, build_patterns
 from pipeline.dates.vocab import DateVocab, load_vocab
 from pipeline.regex_gate import fold, literal_forms, required_literals
@@ -50,7 +51,7 @@ _ORDINALS = {k.lower(): v for k, v in VOCAB.ordinal_words.items()}
 _HOLIDAYS_FIXED = {k.lower(): v for k, v in VOCAB.fixed_holidays.items()}
 _HOLIDAYS_NTH = {k.lower(): v for k, v in VOCAB.nth_weekday_holidays.items()}
 # Where a clause ends: a tense cue beyond one of these belongs to another verb.
-_CLAUSE_END = re.compile(r"[.!?](?=\s)|[\n,;:()\"“”]|``|''")
+_CLAUSE_END = guarded(re.compile(r"[.!?](?=\s)|[\n,;:()\"“”]|``|''"))
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
 
 
@@ -352,10 +353,11 @@ RULES: tuple[tuple[re.Pattern[str], Rule, re.Pattern[str] | None], ...] = (
 
 # Gates are looked up by id(): hashing a compiled pattern hashes its whole program, microseconds
 # for a long alternation, and the gates are looked up several times per rule and text.
-_TABLES: dict[int, tuple[re.Pattern[str], dict[str, frozenset[str]] | None]] = {}
+_Table = tuple[tuple[str, int, frozenset[str]], ...]  # (lower-case word, its length, its spellings)
+_TABLES: dict[int, tuple[re.Pattern[str], _Table | None]] = {}
 
 
-def _literal_table(gate: re.Pattern[str]) -> dict[str, frozenset[str]] | None:
+def _literal_table(gate: re.Pattern[str]) -> _Table | None:
     """A literal gate's spellings by lower-case form ("monday" -> Monday, MONDAY), or None when
     the gate is no plain list of words."""
     known = _TABLES.get(id(gate))
@@ -364,7 +366,7 @@ def _literal_table(gate: re.Pattern[str]) -> dict[str, frozenset[str]] | None:
     return known[1]
 
 
-def _build_literal_table(gate: re.Pattern[str]) -> dict[str, frozenset[str]] | None:
+def _build_literal_table(gate: re.Pattern[str]) -> _Table | None:
     forms = literal_forms(gate)
     if forms is None or any(len(f.lower()) != len(f) for f in forms):
         return None
@@ -375,7 +377,7 @@ def _build_literal_table(gate: re.Pattern[str]) -> dict[str, frozenset[str]] | N
     table: dict[str, set[str]] = {}
     for f in forms:
         table.setdefault(f.lower(), set()).add(f)
-    return {low: frozenset(spellings) for low, spellings in table.items()}
+    return tuple((low, len(low), frozenset(spellings)) for low, spellings in table.items())
 
 
 def _longest_first(form: str) -> tuple[int, str]:
@@ -456,23 +458,28 @@ def _merged_scan(gates: tuple[re.Pattern[str], ...]) -> _MergedScan | None:
 _MERGED = _merged_scan((PATTERNS.gate_month, PATTERNS.gate_weekday, PATTERNS.gate_holiday))
 
 
-def _table_hits(table: dict[str, frozenset[str]], text: str, low: str, cache: dict) -> list[tuple[int, int]]:
+def _find_all(low: str, word: str) -> list[int]:
+    found = []
+    at = low.find(word)
+    while at >= 0:
+        found.append(at)
+        at = low.find(word, at + 1)
+    return found
+
+
+def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[int, int]]:
     """The spans of a literal gate, looked up with str.find on the lower-cased text, several times
     faster than re on a long alternation; the longest form at the leftmost free position wins,
     as in the regex, whose forms are ordered longest first. Gates share words ("before", "night"):
     each word's positions are found once per text."""
     found: list[tuple[int, int]] = []
-    for word, spellings in table.items():
-        n = len(word)
+    for word, n, spellings in table:
         positions = cache.get(word)
         if positions is None:
-            positions = []
-            at = low.find(word)
-            while at >= 0:
-                positions.append(at)
-                at = low.find(word, at + 1)
-            cache[word] = positions
-        found.extend((at, -n) for at in positions if text[at : at + n] in spellings)
+            positions = cache[word] = _find_all(low, word)
+        for at in positions:
+            if text[at : at + n] in spellings:
+                found.append((at, -n))
     found.sort()
     hits: list[tuple[int, int]] = []
     free = 0
@@ -550,15 +557,25 @@ def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) ->
     return False
 
 
-def iter_gated(pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None) -> Iterator[re.Match[str]]:
+def iter_gated(
+    pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None
+) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
-    keeps gate scans for the next pattern with the same gate. A window without any string every
-    match contains is not scanned: a match lies wholly inside its window."""
-    cache = {} if cache is None else cache
-    needs = _window_needs(pattern, gate)
+    keeps gate scans for the next pattern with the same gate."""
+    return _iter_windows(pattern, gate, _window_needs(pattern, gate), text, {} if cache is None else cache)
+
+
+def _iter_windows(
+    pattern: re.Pattern[str], gate: re.Pattern[str] | None, needs: frozenset[str] | None, text: str, cache: dict
+) -> Iterator[re.Match[str]]:
+    """``iter_gated`` with the needed strings known. A window without any string every match
+    contains is not scanned: a match lies wholly inside its window."""
     for lo, hi in _windows(gate, text, cache):
         if needs is None or _has_any(needs, text, lo, hi, cache):
             yield from pattern.finditer(text, lo, hi)
+
+
+_RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
@@ -567,7 +584,7 @@ def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -
     ctx = Context(text, anchor)
     cache = {} if cache is None else cache
     for rank, (pattern, rule, gate) in enumerate(RULES):
-        for m in iter_gated(pattern, gate, text, cache):
+        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found
