@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from typing import NamedTuple
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.dates import arith
@@ -19,9 +20,12 @@ from pipeline.dates.vocab import DateVocab, load_vocab
 from pipeline.regex_gate import fold, literal_forms, required_literals
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A span a rule recognised, before overlaps are settled."""
+class Candidate(NamedTuple):
+    """A span a rule recognised, before overlaps are settled.
+
+    Immutable like a frozen dataclass, but built several times per article: a NamedTuple is
+    made about five times faster than a frozen dataclass, which sets each field through
+    object.__setattr__."""
 
     start: int
     end: int
@@ -610,10 +614,10 @@ def resolve_references(cands: list[Candidate], anchor: date | None) -> list[Cand
     reference: date | None = anchor
     for cand in cands:
         if cand.ref_offset is not None and cand.value is None and reference is not None:
-            cand = replace(cand, value=(reference + timedelta(days=cand.ref_offset)).isoformat())
+            cand = cand._replace(value=(reference + timedelta(days=cand.ref_offset)).isoformat())
         elif cand.ref_direction is not None and cand.weekday is not None and reference not in (None, anchor):
             step = arith.weekday_before if cand.ref_direction < 0 else arith.weekday_after
-            cand = replace(cand, value=step(reference, cand.weekday).isoformat())
+            cand = cand._replace(value=step(reference, cand.weekday).isoformat())
         if cand.value and cand.precision == "day" and cand.kind != "publication":
             reference = date.fromisoformat(cand.value[:10])
         out.append(cand)
@@ -663,7 +667,7 @@ def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
                 continue
         since = PATTERNS.since_before.search(text, max(0, cand.start - 10), cand.start)
         if since is not None and cand.kind == "point":
-            cand = replace(cand, start=since.start(), kind="interval_start")
+            cand = cand._replace(start=since.start(), kind="interval_start")
         out.append(cand)
         i += 1
     return out
