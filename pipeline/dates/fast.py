@@ -477,10 +477,11 @@ def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[i
     as in the regex, whose forms are ordered longest first. Gates share words ("before", "night"):
     each word's positions are found once per text."""
     found: list[tuple[int, int]] = []
+    known = cache.setdefault("word_positions", {})
     for word, n, spellings in table:
-        positions = cache.get(word)
+        positions = known.get(word)
         if positions is None:
-            positions = cache[word] = _find_all(low, word)
+            positions = known[word] = _find_all(low, word)
         for at in positions:
             if text[at : at + n] in spellings:
                 found.append((at, -n))
@@ -496,7 +497,8 @@ def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[i
 
 def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | None = None) -> list[tuple[int, int]]:
     """The spans ``gate.finditer(text)`` gives, found the cheapest way known for the gate.
-    ``cache`` (per text) holds what several gates share: the merged scan, word positions."""
+    ``cache`` (per text) holds what several gates share: the merged scan, word positions.
+    Its keys: "low", "fold", "merged", "word_positions", and id(gate) for each gate's windows."""
     cache = {} if cache is None else cache
     merged_at = _MERGED.index(gate) if _MERGED is not None else None
     if merged_at is not None:
