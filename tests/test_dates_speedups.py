@@ -72,3 +72,12 @@ def test_window_without_a_needed_word_is_skipped_but_matches_are_kept():
     text = "He left before dawn. A fortnight ago, and " + "x" * 80 + " two weeks hence."
     found = [m[0] for m in iter_gated(PATTERNS.fallback_candidate, PATTERNS.gate_ago, text)]
     assert found == ["A fortnight ago", "two weeks hence"]
+
+
+def test_digit_gates_scanned_by_parts_equal_the_whole_gate():
+    # Years run into each other ("20191") and a numeric date holds a year ("12/05/2016"): the
+    # parts' hits then overlap and the gate itself decides.
+    texts = ["In 2019, 1999 and 20191; 1.5.16, 12/05/2016, 3-4-2011 and 1/2/2003/04.", "16001700 2020-01-02", "192012 1/2-34-56", "no digits"]
+    for text in texts:
+        for gate in (PATTERNS.gate_year, PATTERNS.gate_numeric):
+            assert _gate_hits(gate, text, text.lower(), {}) == _spans(gate, text), (text, gate.pattern)

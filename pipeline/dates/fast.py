@@ -495,6 +495,22 @@ def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[i
     return hits
 
 
+# Gates written as an alternation of parts that each open with a literal (patterns.py).
+_SPLIT = ((PATTERNS.gate_numeric, PATTERNS.gate_numeric_parts), (PATTERNS.gate_year, PATTERNS.gate_year_parts))
+
+
+def _split_hits(gate: re.Pattern[str], parts: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
+    """The spans of ``gate`` = part|part|..., each part scanned alone (re skips to its literal
+    fast). While no two parts' hits overlap, together they are the gate's own hits: where only
+    one part can match, the alternation takes it, and a hit of one part could only hide a hit of
+    another by overlapping it. Overlapping hits ("12/05/2016") are settled by the gate itself."""
+    found = sorted(m.span() for part in parts for m in part.finditer(text))
+    for (_, end), (start, _) in zip(found, found[1:]):
+        if start < end:
+            return [m.span() for m in gate.finditer(text)]
+    return found
+
+
 def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | None = None) -> list[tuple[int, int]]:
     """The spans ``gate.finditer(text)`` gives, found the cheapest way known for the gate.
     ``cache`` (per text) holds what several gates share: the merged scan, word positions.
@@ -505,6 +521,9 @@ def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | 
         if "merged" not in cache:
             cache["merged"] = _MERGED.hits(text)  # type: ignore[union-attr]
         return cache["merged"][merged_at]
+    for whole, parts in _SPLIT:
+        if gate is whole:
+            return _split_hits(gate, parts, text)
     table = _literal_table(gate)
     if table is None or low is None:
         return [m.span() for m in gate.finditer(text)]
