@@ -81,3 +81,8 @@ def test_digit_gates_scanned_by_parts_equal_the_whole_gate():
     for text in texts:
         for gate in (PATTERNS.gate_year, PATTERNS.gate_numeric):
             assert _gate_hits(gate, text, text.lower(), {}) == _spans(gate, text), (text, gate.pattern)
+
+
+def test_pattern_with_leading_global_flags_is_left_as_is():
+    pattern = re.compile(r"(?i)monday")
+    assert guarded(pattern) is pattern

@@ -5,8 +5,8 @@ Most rule patterns open with an optional group or a word boundary ("(?:last|next
 every position of a window. Every match still starts with one of a few characters (a digit, the
 initial of a month or of a modifier word). A leading ``(?=[...])`` of those characters rejects the
 other positions after one test, about three times faster. The class is read from the parsed
-pattern, so it can only widen (never narrow) the set of positions the pattern is tried at: the
-matches are the same.
+pattern and errs only on the wide side (a lookaround or \b is looked through, ignore-case widens
+the whole class), so it never turns away a position where a match starts: the matches are the same.
 """
 
 from __future__ import annotations
@@ -105,4 +105,7 @@ def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     guard = first_char_class(pattern)
     if guard is None:
         return pattern
-    return re.compile(f"{guard}(?:{pattern.pattern})", pattern.flags)
+    try:
+        return re.compile(f"{guard}(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. inline global flags, which must open the pattern
+        return pattern
