@@ -445,11 +445,15 @@ def _merged_scan(gates: tuple[re.Pattern[str], ...]) -> _MergedScan | None:
         for form in forms:
             if owner.setdefault(form, i) != i:
                 return None
+    by_initial: dict[str, list[str]] = {}  # two forms can only meet where their initials do
+    for form in owner:
+        by_initial.setdefault(form[0], []).append(form)
     risks = {}
     for form, i in owner.items():
         checks = []
         for offset in range(len(form)):
-            others = [o for o, j in owner.items() if j != i and _overlapping(form, offset, o)]
+            near = by_initial.get(form[offset], [])
+            others = [o for o in near if owner[o] != i and _overlapping(form, offset, o)]
             if others:
                 checks.append((offset, re.compile("|".join(map(re.escape, others)))))
         if checks:
