@@ -49,12 +49,12 @@ def anchor_of(published_at: datetime | None) -> date | None:
     return published_at.date() if published_at is not None else None
 
 
-def _fallback_candidates(text: str, anchor: date | None, fast: list[Candidate]) -> list[Candidate]:
+def _fallback_candidates(text: str, anchor: date | None, fast: list[Candidate], cache: dict) -> list[Candidate]:
     """dateparser readings of candidate phrases that no fast mention already covers."""
     if anchor is None:
         return []
     out = []
-    for m in iter_gated(PATTERNS.fallback_candidate, PATTERNS.gate_ago, text):
+    for m in iter_gated(PATTERNS.fallback_candidate, PATTERNS.gate_ago, text, cache):
         if any(m.start() < c.end and c.start < m.end() for c in fast if c.value is not None):
             continue
         found = resolve_with_dateparser(text, m.start(), m.end(), anchor)
@@ -66,9 +66,10 @@ def _fallback_candidates(text: str, anchor: date | None, fast: list[Candidate]) 
 def resolve_dates(text: str, published_at: datetime | None) -> list[DateMention]:
     """Every resolvable time expression in ``text``, sorted by start and non-overlapping."""
     anchor = anchor_of(published_at)
-    chosen = select_non_overlapping(list(find_candidates(text, anchor)))
+    gate_hits: dict = {}  # the fast rules' gate scans, reused by the fallback's
+    chosen = select_non_overlapping(list(find_candidates(text, anchor, gate_hits)))
     chosen = resolve_references(chosen, anchor)
-    extra = _fallback_candidates(text, anchor, chosen)
+    extra = _fallback_candidates(text, anchor, chosen, gate_hits)
     if extra:
         resolved = [c for c in chosen if c.value is not None]
         chosen = select_non_overlapping([(0, c) for c in resolved] + [(1, c) for c in extra])

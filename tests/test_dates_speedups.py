@@ -1,0 +1,88 @@
+"""The date resolver's speed-ups must find exactly what the plain regexes find."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.dates.fast import _MERGED, PATTERNS, _gate_hits
+from pipeline.dates.first_char import first_char_class, guarded
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def test_guard_lists_every_way_a_match_can_start():
+    # An optional lower-case modifier, a capitalised name or a digit can each open a match.
+    pattern = re.compile(r"(?:\b(?i:last|next)\s+)?(?:Monday|Mon\.)|\d+(?:st|th)")
+    text = "LAST Monday, next Mon. and Mon, on the 21st, NEXT  Monday or Monday's 3th."
+    assert _spans(guarded(pattern), text) == _spans(pattern, text)
+    assert first_char_class(pattern) == r"(?=[M\d]|(?i:[ln]))"
+
+
+def test_no_guard_when_a_match_may_start_anywhere():
+    assert first_char_class(re.compile(r"\s*")) is None  # matches the empty string
+    assert first_char_class(re.compile(r".ay")) is None  # any first character
+    assert first_char_class(re.compile(r"[^a]b")) is None  # a negated class
+    assert guarded(re.compile(r".ay")).pattern == r".ay"
+
+
+def test_ignore_case_guard_folds_like_the_pattern():
+    # IGNORECASE matches the Kelvin sign for "k": the guard, compiled the same way, agrees.
+    pattern = re.compile(r"(?i:kilo)")
+    assert _spans(guarded(pattern), "\u212ailo kilo") == [(0, 4), (5, 9)]
+
+
+def test_guard_keeps_lookbehind_and_window_ends():
+    # The rules search inside windows: a lookbehind still sees text before the window start.
+    pattern = PATTERNS.year
+    text = "in $2016 and 2017"
+    assert [m.span() for m in pattern.finditer(text, 4, 17)] == [(13, 17)]
+
+
+def test_merged_name_gates_equal_their_own_scans():
+    # Upper-case names can run into one another ("AUGUSTuesday"): then one scan would hide a hit.
+    texts = [
+        "On Monday, 3 March, and Tuesday, Sept. 27, before Christmas.",
+        "AUGUSTuesday SEPTuesday JANEW MONOV WEDEC Wednesday MARCHRISTMAS",
+        "NEW YEAR'S DAY, New Year's Eve, Thanksgiving Thursday",
+        "",
+    ]
+    assert _MERGED is not None
+    for text in texts:
+        for gate in (PATTERNS.gate_month, PATTERNS.gate_weekday, PATTERNS.gate_holiday):
+            assert _gate_hits(gate, text, text.lower(), {}) == _spans(gate, text), (text, gate.pattern[:20])
+
+
+def test_word_gates_sharing_positions_equal_their_own_scans():
+    # "night" and "before" belong to two gates each; one cache serves both in one text.
+    text = "Last night, the day before yesterday, a week ago, TONIGHT or Later this month; Afternoon."
+    cache: dict = {}
+    for gate in (PATTERNS.gate_relative_day, PATTERNS.gate_period, PATTERNS.gate_ago, PATTERNS.gate_anaphoric):
+        assert _gate_hits(gate, text, text.lower(), cache) == _spans(gate, text)
+
+
+def test_window_without_a_needed_word_is_skipped_but_matches_are_kept():
+    from pipeline.dates.fast import _window_needs, iter_gated
+
+    # "before" opens a window for the fallback phrases, which all need "ago", "from" or "hence".
+    assert _window_needs(PATTERNS.fallback_candidate, PATTERNS.gate_ago) == {"ago", "from", "hence"}
+    # Month windows always hold a month name: no second test there.
+    assert _window_needs(PATTERNS.explicit_dmy, PATTERNS.gate_month) is None
+    text = "He left before dawn. A fortnight ago, and " + "x" * 80 + " two weeks hence."
+    found = [m[0] for m in iter_gated(PATTERNS.fallback_candidate, PATTERNS.gate_ago, text)]
+    assert found == ["A fortnight ago", "two weeks hence"]
+
+
+def test_digit_gates_scanned_by_parts_equal_the_whole_gate():
+    # Years run into each other ("20191") and a numeric date holds a year ("12/05/2016"): the
+    # parts' hits then overlap and the gate itself decides.
+    texts = ["In 2019, 1999 and 20191; 1.5.16, 12/05/2016, 3-4-2011 and 1/2/2003/04.", "16001700 2020-01-02", "192012 1/2-34-56", "no digits"]
+    for text in texts:
+        for gate in (PATTERNS.gate_year, PATTERNS.gate_numeric):
+            assert _gate_hits(gate, text, text.lower(), {}) == _spans(gate, text), (text, gate.pattern)
+
+
+def test_pattern_with_leading_global_flags_is_left_as_is():
+    pattern = re.compile(r"(?i)monday")
+    assert guarded(pattern) is pattern
