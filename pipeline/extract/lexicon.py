@@ -700,7 +700,7 @@ class EventLexicon:
     military_target_re: re.Pattern[str]
     civilian_target_re: re.Pattern[str]
     civilian_status_re: re.Pattern[str]  # off-duty or former security staff are civilians
-    criminal_victim_re: re.Pattern[str]  # "the victim had charges against him for drug trafficking"
+    criminal_victim_re: Matcher  # "the victim had charges against him for drug trafficking"
     context_air_re: re.Pattern[str]
     context_ground_re: re.Pattern[str]
     context_explosive_re: re.Pattern[str]
@@ -722,19 +722,19 @@ class CasualtyLexicon:
     modifier_stop: frozenset[str]
     kill_after_re: re.Pattern[str]
     injure_after_re: re.Pattern[str]
-    kill_before_re: re.Pattern[str]
-    injure_before_re: re.Pattern[str]
+    kill_before_re: Matcher  # searched in the short text before a count
+    injure_before_re: Matcher
     running_re: Matcher
     background_re: Matcher  # a conflict's cumulative toll: no event, no count
-    statistic_re: re.Pattern[str]  # a local crime statistic: no count
+    statistic_re: Matcher  # a local crime statistic: no count
     summary_re: re.Pattern[str]
     summary_after_re: re.Pattern[str]
     zero_re: Matcher
     fraction_re: Matcher
-    subset_re: re.Pattern[str]
+    subset_re: Matcher
     singular_killed_re: Matcher  # case-sensitive: "Smith was shot dead"
     singular_injured_re: Matcher
-    suicide_re: re.Pattern[str]  # the shooter's own death: "then took his own life"
+    suicide_re: Matcher  # the shooter's own death: "then took his own life"
     cue_re: Matcher  # cheap pre-filter: any casualty word at all
 
 
@@ -747,8 +747,8 @@ class CeasefireLexicon:
 
 @dataclass(frozen=True, slots=True)
 class ModalityLexicon:
-    denied_re: re.Pattern[str]
-    hypothetical_re: re.Pattern[str]
+    denied_re: Matcher
+    hypothetical_re: Matcher
     claimed_re: Matcher
 
 
@@ -869,7 +869,7 @@ def _load_events(rules_dir: Path) -> EventLexicon:
         military_target_re=_compile(path, "military_targets", _field(path, data, "military_targets")),
         civilian_target_re=_compile(path, "civilian_targets", _field(path, data, "civilian_targets")),
         civilian_status_re=_compile(path, "civilian_status", _field(path, data, "civilian_status")),
-        criminal_victim_re=_compile(path, "criminal_victim", _field(path, data, "criminal_victim")),
+        criminal_victim_re=PrefixedPattern(_compile(path, "criminal_victim", _field(path, data, "criminal_victim"))),
         context_air_re=_compile(path, "context_air", _field(path, data, "context_air")),
         context_ground_re=_compile(path, "context_ground", _field(path, data, "context_ground")),
         context_explosive_re=_compile(path, "context_explosive", _field(path, data, "context_explosive")),
@@ -932,23 +932,23 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         modifier_stop=frozenset(w.lower() for w in _field(path, data, "modifier_stop").split("|")),
         kill_after_re=re.compile(rf"\s*(?:{_field(path, data, 'kill_after')})\b", _FLAGS),
         injure_after_re=re.compile(rf"\s*(?:{_field(path, data, 'injure_after')})\b", _FLAGS),
-        kill_before_re=re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS),
-        injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
+        kill_before_re=PrefixedPattern(re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS)),
+        injure_before_re=PrefixedPattern(re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS)),
         running_re=PrefixedPattern(_compile(path, "running_total", _field(path, data, "running_total"))),
         background_re=PrefixedPattern(_templated(path, data, "background_toll", "background_terms")),
-        statistic_re=_templated(path, data, "statistic_toll", "background_terms"),
+        statistic_re=PrefixedPattern(_templated(path, data, "statistic_toll", "background_terms")),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
         fraction_re=PrefixedPattern(_compile(path, "fraction", _field(path, data, "fraction"))),
-        subset_re=_compile(path, "subset", _field(path, data, "subset")),
+        subset_re=PrefixedPattern(_compile(path, "subset", _field(path, data, "subset"))),
         singular_killed_re=PrefixedPattern(
             _compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False)
         ),
         singular_injured_re=PrefixedPattern(
             _compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False)
         ),
-        suicide_re=_compile(path, "suicide", _field(path, data, "suicide")),
+        suicide_re=PrefixedPattern(_compile(path, "suicide", _field(path, data, "suicide"))),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )
 
@@ -970,8 +970,8 @@ def _load_ceasefire(rules_dir: Path) -> CeasefireLexicon:
 def _load_modality(rules_dir: Path) -> ModalityLexicon:
     path, data = _read("modality.json", rules_dir)
     return ModalityLexicon(
-        denied_re=_compile(path, "denied", _field(path, data, "denied")),
-        hypothetical_re=_compile(path, "hypothetical", _field(path, data, "hypothetical")),
+        denied_re=PrefixedPattern(_compile(path, "denied", _field(path, data, "denied"))),
+        hypothetical_re=PrefixedPattern(_compile(path, "hypothetical", _field(path, data, "hypothetical"))),
         claimed_re=PrefixedPattern(_compile(path, "claimed", _field(path, data, "claimed"))),
     )
 
