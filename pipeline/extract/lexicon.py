@@ -44,7 +44,29 @@ _WORDCHAR = re.compile(r"\w")
 _FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
-def _op_prefixes(op: Any, av: Any) -> Any:
+# Finder prefixes look further (``_FINDER_K`` characters) and may hold these markers, so the
+# scan for candidate starts rules out "the attack" when only "the 12" or "a" alone can match.
+_FINDER_K = 6
+_SPACE = "\x01"  # a whitespace character (\s)
+_WORD_END = "\x02"  # a word ends here (\b right after a word character): no word character follows
+_BOUNDARY = "\x03"  # \b, read by _chain (whether it ends a word depends on what precedes it)
+_SPACES = "\x04"  # a run of whitespace (\s+): one marker rather than a key per run length
+_MARK_REGEX = {_DIGIT: r"\d", _SPACE: r"\s", _WORD_END: r"(?!\w)", _SPACES: r"\s+"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    """How far prefixes are read: ``k`` characters; ``marks``: with the finder's markers."""
+
+    k: int
+    marks: bool
+
+
+_KEYS = _Reach(_K, False)
+_FINDER = _Reach(_FINDER_K, True)
+
+
+def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
     c = _sre.c
     if op is c.LITERAL:
         return {(chr(av).lower(), True)}
@@ -56,53 +78,69 @@ def _op_prefixes(op: Any, av: Any) -> Any:
             elif t is c.RANGE and v[1] - v[0] < 64:
                 chars.update(chr(x).lower() for x in range(v[0], v[1] + 1))
             elif t is c.CATEGORY and v is c.CATEGORY_DIGIT and len(av) == 1:
-                return {(_DIGIT, False)}
+                return {(_DIGIT, reach.marks)}
+            elif t is c.CATEGORY and v is c.CATEGORY_SPACE and reach.marks:
+                chars.add(_SPACE)
             else:
                 return None
         return {(ch, True) for ch in chars}
     if op is c.CATEGORY and av is c.CATEGORY_DIGIT:
-        return {(_DIGIT, False)}
+        return {(_DIGIT, reach.marks)}
+    if op is c.CATEGORY and av is c.CATEGORY_SPACE and reach.marks:
+        return {(_SPACE, True)}
     if op is c.BRANCH:
         out: set[tuple[str, bool]] = set()
         for alt in av[1]:
-            sub = _seq_prefixes(list(alt))
+            sub = _seq_prefixes(list(alt), reach)
             if sub is None:
                 return None
             out |= sub
         return out
     if op is c.SUBPATTERN:
-        return _seq_prefixes(list(av[-1]))
+        return _seq_prefixes(list(av[-1]), reach)
     if op is getattr(c, "ATOMIC_GROUP", None):
-        return _seq_prefixes(list(av))
+        return _seq_prefixes(list(av), reach)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         lo, hi, item = av
-        one = _seq_prefixes(list(item))
+        one = _seq_prefixes(list(item), reach)
         if one is None:
             return None
-        copies = [one] * min(lo, _K) + [one | {("", True)}] * min(hi - lo, _K)
-        return _chain(copies) if copies else {("", True)}
+        if one == {(_SPACE, True)} and hi > 1:
+            return {(_SPACES, True)} | ({("", True)} if lo == 0 else set())
+        copies = [one] * min(lo, reach.k) + [one | {("", True)}] * min(hi - lo, reach.k)
+        return _chain(copies, reach) if copies else {("", True)}
+    if op is c.AT and av is c.AT_BOUNDARY and reach.marks:
+        return {(_BOUNDARY, True)}
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return {("", True)}  # zero-width: adds no characters
     return None
 
 
-def _chain(parts: list[Any]) -> Any:
+def _ends_word(a: str) -> bool:
+    return bool(a) and (a[-1] == _DIGIT or (a[-1] not in _MARK_REGEX and _WORDCHAR.match(a[-1]) is not None))
+
+
+def _chain(parts: list[Any], reach: _Reach = _KEYS) -> Any:
+    k = reach.k
     acc: set[tuple[str, bool]] = {("", True)}
     for sub in parts:
-        if all(not o or len(a) >= _K for a, o in acc):
+        if all(not o or len(a) >= k for a, o in acc):
             break
         new: set[tuple[str, bool]] = set()
         for a, o in acc:
-            if not o or len(a) >= _K:
-                new.add((a[:_K], False))
+            if not o or len(a) >= k:
+                new.add((a[:k], False))
             elif sub is None:
                 new.add((a, False))
             else:
                 for b, ob in sub:
-                    if b == _DIGIT and a:
+                    if b == _BOUNDARY:
+                        # After a word character \b ends the word; elsewhere it is left unread.
+                        new.add((a + _WORD_END, False) if _ends_word(a) else (a, o))
+                    elif b == _DIGIT and a and not reach.marks:
                         new.add((a, False))
-                    elif len(a) + len(b) >= _K:
-                        new.add(((a + b)[:_K], False))
+                    elif len(a) + len(b) >= k:
+                        new.add(((a + b)[:k], False))
                     else:
                         new.add((a + b, ob))
         if len(new) > _MAX_PREFIXES:
@@ -111,8 +149,8 @@ def _chain(parts: list[Any]) -> Any:
     return acc
 
 
-def _seq_prefixes(items: list[tuple[Any, Any]]) -> Any:
-    return _chain([_op_prefixes(op, av) for op, av in items])
+def _seq_prefixes(items: list[tuple[Any, Any]], reach: _Reach = _KEYS) -> Any:
+    return _chain([_op_prefixes(op, av, reach) for op, av in items], reach)
 
 
 def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
@@ -134,6 +172,20 @@ def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | 
     if not anchored and any(_DIGIT in k for k in keys):
         return None
     return keys, anchored
+
+
+def finder_keys(pattern: re.Pattern[str]) -> list[str] | None:
+    """Longer prefixes than ``literal_prefixes`` gives (markers included), for the scan of an
+    anchored pattern's candidate starts; None when they are too many or some match could start
+    at no word start."""
+    try:
+        parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+        found = _chain([_op_prefixes(op, av, _FINDER) for op, av in parsed], _FINDER)
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+    if not found or any(not a or not (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
+        return None
+    return _minimal(frozenset(a for a, _ in found))
 
 
 class _Sre:
@@ -215,6 +267,11 @@ def _closes_at_end(alt: str) -> bool:
     return False
 
 
+def _piece(ch: str) -> str:
+    """One character of a prefix as a regex (a marker stands for a class or a word end)."""
+    return _MARK_REGEX.get(ch) or re.escape(ch)
+
+
 def _trie(keys: list[str]) -> str:
     """A regex matching any of ``keys`` (no key a prefix of another), branching on one letter at
     a time so ``re`` rejects a position after one comparison per first letter."""
@@ -224,7 +281,7 @@ def _trie(keys: list[str]) -> str:
     parts = []
     for first, rests in sorted(groups.items()):
         rests = [r for r in rests if r]
-        head = re.escape(first)
+        head = _piece(first)
         parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?:" + _trie(rests) + ")")
     return "|".join(parts)
 
@@ -236,7 +293,7 @@ def _first_letter_trie(keys: list[str]) -> str:
         groups.setdefault(k[0], []).append(k[1:])
     parts = []
     for first, rests in sorted(groups.items()):
-        head = re.escape(first)
+        head = _piece(first)
         rests = [r for r in rests if r]
         parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?=" + _trie(rests) + ")")
     return "|".join(parts) or "(?!)"
@@ -311,9 +368,11 @@ class PrefixedPattern:
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
-        keys = _minimal(self._keys - {_DIGIT})
-        if _DIGIT in self._keys:
-            keys = _minimal(frozenset(keys) | frozenset("0123456789"))
+        keys = finder_keys(regex)  # "the 12" and "a" alone, not every word starting "the" or "a"
+        if keys is None:
+            keys = _minimal(self._keys - {_DIGIT})
+            if _DIGIT in self._keys:
+                keys = _minimal(frozenset(keys) | frozenset("0123456789"))
         # Each branch consumes one letter, so no candidate hides inside another; every key starts
         # with a word character, so \b keeps word starts only, and testing it first is cheaper
         # than trying the branches at every letter and looking behind afterwards.
