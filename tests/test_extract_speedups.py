@@ -41,6 +41,8 @@ _LITERAL = [
     "Up to 5 fighters and both guards, a single man and one lone woman.",
     "Syrian army air strikes killed 30 civilians; the Islamic State claimed it.",
     "It was atgms, ATGMs and an ambush.",
+    "Demarcus Spencer, 40, was shot and killed. John Smith and Maria Lopez were killed; she died.",
+    "the man was found dead. killing John Doe and Jane Roe. A man is dead; Both died. THE VICTIM WAS SLAIN.",
 ]
 
 
@@ -54,9 +56,18 @@ def _same(a: re.Match[str] | None, b: re.Match[str] | None) -> bool:
 
 def test_finder_keys_read_spaces_digits_and_word_ends():
     # "the" alone never matches: only "the" before a number does; "a" matches only as a word.
-    keys = finder_keys(re.compile(r"\b(?:a|the\s+\d+|kill(?:ed)?)\b", re.I))
-    assert keys is not None and {"a\x02", "kill\x02", "killed"} <= set(keys)
+    found = finder_keys(re.compile(r"\b(?:a|the\s+\d+|kill(?:ed)?)\b", re.I))
+    assert found is not None and not found[1]
+    keys = found[0]
+    assert {"a\x02", "kill\x02", "killed"} <= set(keys)
     assert all(k.startswith("the\x04\x00") for k in keys if k.startswith("t"))  # "the", spaces, a digit
+
+
+def test_finder_keys_of_a_case_sensitive_pattern_keep_case():
+    # "Smith was shot": only a capital can start a name, so lower-case words are no candidates;
+    # "(?i:he)" may be written "He" or "HE", so it leaves the scan to the lower-cased view.
+    assert finder_keys(re.compile(r"\b[A-Z][a-z]+ was shot")) == ([chr(c) for c in range(65, 91)], True)
+    assert finder_keys(re.compile(r"\b(?:(?i:he)|[A-Z]\w+) was shot")) == (["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"], False)
 
 
 def test_finder_keys_give_up_on_starts_that_are_not_word_starts():
@@ -70,7 +81,7 @@ def test_finder_keys_give_up_on_starts_that_are_not_word_starts():
         "events.trigger_re", "events.negative_re", "events.criminal_victim_re", "actors.actor_re",
         "casualties.count_re", "casualties.statistic_re", "casualties.kill_before_re", "casualties.injure_before_re",
         "casualties.suicide_re", "casualties.subset_re", "casualties.singular_injured_re",
-        "modality.denied_re", "modality.hypothetical_re",
+        "modality.denied_re", "modality.hypothetical_re", "casualties.singular_killed_re",
     ],
 )
 def test_prefix_indexed_rules_find_what_the_plain_regex_finds(field):

@@ -56,27 +56,33 @@ _MARK_REGEX = {_DIGIT: r"\d", _SPACE: r"\s", _WORD_END: r"(?!\w)", _SPACES: r"\s
 
 @dataclass(frozen=True, slots=True)
 class _Reach:
-    """How far prefixes are read: ``k`` characters; ``marks``: with the finder's markers."""
+    """How far prefixes are read: ``k`` characters; ``marks``: with the finder's markers;
+    ``cased``: letters kept as written (for a scan of the text itself, not its lower-cased view)."""
 
     k: int
     marks: bool
+    cased: bool = False
+
+    def letter(self, code: int) -> str:
+        return chr(code) if self.cased else chr(code).lower()
 
 
 _KEYS = _Reach(_K, False)
 _FINDER = _Reach(_FINDER_K, True)
+_CASED_FINDER = _Reach(_FINDER_K, True, cased=True)
 
 
 def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
     c = _sre.c
     if op is c.LITERAL:
-        return {(chr(av).lower(), True)}
+        return {(reach.letter(av), True)}
     if op is c.IN:
         chars: set[str] = set()
         for t, v in av:
             if t is c.LITERAL:
-                chars.add(chr(v).lower())
+                chars.add(reach.letter(v))
             elif t is c.RANGE and v[1] - v[0] < 64:
-                chars.update(chr(x).lower() for x in range(v[0], v[1] + 1))
+                chars.update(reach.letter(x) for x in range(v[0], v[1] + 1))
             elif t is c.CATEGORY and v is c.CATEGORY_DIGIT and len(av) == 1:
                 return {(_DIGIT, reach.marks)}
             elif t is c.CATEGORY and v is c.CATEGORY_SPACE and reach.marks:
@@ -97,6 +103,8 @@ def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
             out |= sub
         return out
     if op is c.SUBPATTERN:
+        if reach.cased and av[1] & c.SRE_FLAG_IGNORECASE:
+            return None  # "(?i:...)": its letters match in either case
         return _seq_prefixes(list(av[-1]), reach)
     if op is getattr(c, "ATOMIC_GROUP", None):
         return _seq_prefixes(list(av), reach)
@@ -174,18 +182,21 @@ def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | 
     return keys, anchored
 
 
-def finder_keys(pattern: re.Pattern[str]) -> list[str] | None:
+def finder_keys(pattern: re.Pattern[str]) -> tuple[list[str], bool] | None:
     """Longer prefixes than ``literal_prefixes`` gives (markers included), for the scan of an
-    anchored pattern's candidate starts; None when they are too many or some match could start
-    at no word start."""
-    try:
-        parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
-        found = _chain([_op_prefixes(op, av, _FINDER) for op, av in parsed], _FINDER)
-    except (re.error, RecursionError, TypeError, ValueError):
-        return None
-    if not found or any(not a or not (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
-        return None
-    return _minimal(frozenset(a for a, _ in found))
+    anchored pattern's candidate starts, and whether they keep case (to scan the text itself:
+    a case-sensitive "[A-Z]" then rules out lower-case words); None when they are too many or
+    some match could start at no word start."""
+    reaches = [_FINDER] if pattern.flags & re.IGNORECASE else [_CASED_FINDER, _FINDER]
+    for reach in reaches:
+        try:
+            parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+            found = _chain([_op_prefixes(op, av, reach) for op, av in parsed], reach)
+        except (re.error, RecursionError, TypeError, ValueError):
+            return None
+        if found and all(a and (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
+            return _minimal(frozenset(a for a, _ in found)), reach.cased
+    return None
 
 
 class _Sre:
@@ -337,7 +348,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate", "_cores",
+        "_gate", "_cores", "_finder_cased",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -345,6 +356,7 @@ class PrefixedPattern:
         found = literal_prefixes(regex)
         self._keys, self._anchored = found if found else (None, False)
         self._finder: re.Pattern[str] | None = None
+        self._finder_cased = False  # the finder scans the text, not its lower-cased view
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
@@ -368,7 +380,8 @@ class PrefixedPattern:
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
-        keys = finder_keys(regex)  # "the 12" and "a" alone, not every word starting "the" or "a"
+        found = finder_keys(regex)  # "the 12" and "a" alone, not every word starting "the" or "a"
+        keys, self._finder_cased = found if found is not None else (None, False)
         if keys is None:
             keys = _minimal(self._keys - {_DIGIT})
             if _DIGIT in self._keys:
@@ -436,11 +449,15 @@ class PrefixedPattern:
         assert self._finder is not None
         done = pos  # like finditer, resume after the previous match: no overlaps
         starts: Iterable[int]
+        scanned = text if self._finder_cased else low
         if self._digits is not None and not low.isascii():
             # Non-ASCII digits ("٣") also match \d: take the union of both candidate lists.
-            starts = sorted({c.start() for r in (self._finder, self._digits) for c in r.finditer(low, pos, endpos)})
+            starts = sorted(
+                {c.start() for c in self._finder.finditer(scanned, pos, endpos)}
+                | {c.start() for c in self._digits.finditer(low, pos, endpos)}
+            )
         else:
-            starts = map(_START, self._finder.finditer(low, pos, endpos))  # lazy: search stops early
+            starts = map(_START, self._finder.finditer(scanned, pos, endpos))  # lazy: search stops early
         if self._alts is None:
             match = self.regex.match
             for p in starts:
