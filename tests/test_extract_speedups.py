@@ -65,9 +65,24 @@ def test_finder_keys_read_spaces_digits_and_word_ends():
 
 def test_finder_keys_of_a_case_sensitive_pattern_keep_case():
     # "Smith was shot": only a capital can start a name, so lower-case words are no candidates;
-    # "(?i:he)" may be written "He" or "HE", so it leaves the scan to the lower-cased view.
-    assert finder_keys(re.compile(r"\b[A-Z][a-z]+ was shot")) == ([chr(c) for c in range(65, 91)], True)
-    assert finder_keys(re.compile(r"\b(?:(?i:he)|[A-Z]\w+) was shot")) == (["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"], False)
+    # "(?i:he)" stands for every case of it ("He" is covered by the capital "H").
+    capitals = [chr(c) for c in range(65, 91)]
+    assert finder_keys(re.compile(r"\b[A-Z][a-z]+ was shot")) == (capitals, True)
+    assert finder_keys(re.compile(r"\b(?:(?i:he)|[A-Z]\w+) was shot")) == (sorted([*capitals, "hE was", "he was"]), True)
+    # (?i:) letters also match these non-ASCII ones: the scan must keep them.
+    assert finder_keys(re.compile(r"\b(?i:ski)\b")) is not None
+    assert re.fullmatch(r"(?i:ski)", "\u017f\u212a\u0131") and re.fullmatch(r"(?i:i)", "\u0130")
+    keys = set(finder_keys(re.compile(r"\b(?i:ski)\b"))[0])
+    assert {"\u017f\u212a\u0131\x02", "SKI\x02", "s\u212a\u0130\x02"} <= keys
+
+
+def test_case_folds_list_every_non_ascii_match_of_an_ascii_letter():
+    from pipeline.extract.lexicon import _CASE_FOLDS
+
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        rx = re.compile(letter, re.IGNORECASE)
+        found = {chr(c) for c in range(0x80, 0x10000) if rx.fullmatch(chr(c))}
+        assert found == set(_CASE_FOLDS.get(letter, "")), letter
 
 
 def test_finder_keys_give_up_on_starts_that_are_not_word_starts():

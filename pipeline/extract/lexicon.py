@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,11 +62,22 @@ class _Reach:
     k: int
     marks: bool
     cased: bool = False
+    folded: bool = False  # inside "(?i:...)" of a cased scan: a letter stands for all its cases
 
-    def letter(self, code: int) -> str:
-        return chr(code) if self.cased else chr(code).lower()
+    def letters(self, code: int) -> set[str] | None:
+        """The characters ``code`` matches, as the scan sees them; None when not known."""
+        ch = chr(code)
+        if not self.cased:
+            return {ch.lower()}
+        if not self.folded:
+            return {ch}
+        if not ch.isascii():
+            return None
+        return {ch.lower(), ch.upper(), *_CASE_FOLDS.get(ch.lower(), "")}
 
 
+# Under IGNORECASE these ASCII letters also match a non-ASCII one (tests check the list).
+_CASE_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 _KEYS = _Reach(_K, False)
 _FINDER = _Reach(_FINDER_K, True)
 _CASED_FINDER = _Reach(_FINDER_K, True, cased=True)
@@ -75,14 +86,17 @@ _CASED_FINDER = _Reach(_FINDER_K, True, cased=True)
 def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
     c = _sre.c
     if op is c.LITERAL:
-        return {(reach.letter(av), True)}
+        got = reach.letters(av)
+        return None if got is None else {(ch, True) for ch in got}
     if op is c.IN:
         chars: set[str] = set()
         for t, v in av:
-            if t is c.LITERAL:
-                chars.add(reach.letter(v))
-            elif t is c.RANGE and v[1] - v[0] < 64:
-                chars.update(reach.letter(x) for x in range(v[0], v[1] + 1))
+            if t is c.LITERAL or (t is c.RANGE and v[1] - v[0] < 64):
+                for code in [v] if t is c.LITERAL else range(v[0], v[1] + 1):
+                    got = reach.letters(code)
+                    if got is None:
+                        return None
+                    chars |= got
             elif t is c.CATEGORY and v is c.CATEGORY_DIGIT and len(av) == 1:
                 return {(_DIGIT, reach.marks)}
             elif t is c.CATEGORY and v is c.CATEGORY_SPACE and reach.marks:
@@ -104,7 +118,9 @@ def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
         return out
     if op is c.SUBPATTERN:
         if reach.cased and av[1] & c.SRE_FLAG_IGNORECASE:
-            return None  # "(?i:...)": its letters match in either case
+            reach = replace(reach, folded=True)  # "(?i:...)": its letters match in any case
+        elif reach.folded and av[2] & c.SRE_FLAG_IGNORECASE:
+            reach = replace(reach, folded=False)
         return _seq_prefixes(list(av[-1]), reach)
     if op is getattr(c, "ATOMIC_GROUP", None):
         return _seq_prefixes(list(av), reach)
