@@ -364,7 +364,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate", "_cores", "_finder_cased",
+        "_gate", "_cores", "_finder_cased", "_last",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -373,6 +373,7 @@ class PrefixedPattern:
         self._keys, self._anchored = found if found else (None, False)
         self._finder: re.Pattern[str] | None = None
         self._finder_cased = False  # the finder scans the text, not its lower-cased view
+        self._last: tuple[str, list[PrefixedPattern]] | None = None  # see _live_parts
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
@@ -388,6 +389,7 @@ class PrefixedPattern:
                     self._cores = {
                         id(c): core for _, cl in self._parts for c in cl if (core := _common_piece(c)) is not None
                     }
+                    self._gate = _shared_clauses(self._parts)
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
@@ -526,9 +528,25 @@ class PrefixedPattern:
         low = _fold(text)
         if low is None:
             return self.regex.search(text, pos, endpos)
+        if self._gate and not _passes(self._gate, text, low):
+            return None  # a string every alternative needs is missing: one test rules out all
+        best = -1
+        for part in self._live_parts(text, low):
+            m = part.search(text, pos, endpos)
+            if m is not None and (best < 0 or m.start() < best):
+                best = m.start()
+        return None if best < 0 else self.regex.match(text, best, endpos)
+
+    def _live_parts(self, text: str, low: str) -> list[PrefixedPattern]:
+        """The alternatives whose needed strings are all in ``text``. Kept for the last text, as
+        callers search one sentence again from after each match."""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1]
+        assert self._parts is not None
         known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
         cores = self._cores
-        best = -1
+        live = []
         for part, clauses in self._parts:
             for clause in clauses:
                 ok = known.get(id(clause))
@@ -538,10 +556,9 @@ class PrefixedPattern:
                 if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
-                m = part.search(text, pos, endpos)
-                if m is not None and (best < 0 or m.start() < best):
-                    best = m.start()
-        return None if best < 0 else self.regex.match(text, best, endpos)
+                live.append(part)
+        self._last = (text, live)  # one assignment: a reader sees an old pair or the new one
+        return live
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         if self._parts is not None:
@@ -732,6 +749,22 @@ def _leaves(alt: str) -> list[str]:
     if len(pieces) < 2:
         return [inner]
     return [leaf for piece in pieces for leaf in _leaves(piece)]
+
+
+def _covers(wide: tuple[str, ...], narrow: tuple[str, ...]) -> bool:
+    """Whether a text holding a string of ``narrow`` surely holds one of ``wide``."""
+    return all(any(w == n if _DIGIT in (w, n) else w in n for w in wide) for n in narrow)
+
+
+def _shared_clauses(parts: list[tuple[Any, tuple[tuple[str, ...], ...]]]) -> tuple[tuple[str, ...], ...]:
+    """Clauses of the alternatives that every alternative needs (it has a clause each of whose
+    strings holds one of the clause's strings), sharpest first, at most two: a text lacking one
+    cannot match the whole alternation ("a digit, million or thousands" for the war tolls)."""
+    found = {
+        c for _, clauses in parts for c in clauses
+        if all(any(_covers(c, d) for d in other) for _, other in parts)
+    }
+    return tuple(sorted(found, key=lambda c: (-_sharpness(c), len(c), c))[:2])
 
 
 def _common_piece(clause: tuple[str, ...]) -> str | None:
