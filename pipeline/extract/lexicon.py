@@ -32,9 +32,11 @@ _RESOLVED_TYPES = ("@bombing", "@attack")
 # one of the pattern's literal prefixes, so we derive those prefixes (up to three characters)
 # from the parsed pattern once, lower-case each sentence once (shared by every pattern), skip a
 # pattern when the sentence lacks a string every match contains (see ``_gate``), and otherwise
-# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence),
-# with only the alternatives whose prefixes fit there. Results
-# are identical to the plain pattern's (tests/test_extract.py checks that on awkward inputs).
+# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence,
+# or of the sentence itself for a case-sensitive pattern, reading up to six characters of each
+# start: see ``finder_keys``), with only the alternatives whose prefixes fit there. Results
+# are identical to the plain pattern's (tests/test_extract.py, test_speed_paths_extract.py and
+# test_extract_speedups.py check that on awkward inputs).
 
 _K = 3
 _MAX_PREFIXES = 4000
