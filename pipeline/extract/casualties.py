@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.extract.lexicon import CasualtyLexicon
+from pipeline.extract.lexicon import CasualtyLexicon, PrefixedPattern
 from pipeline.models import Casualty
 
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
@@ -34,8 +34,9 @@ _JOINED_NAME = re.compile(
     r"(?P<kin>(?:\d{1,2}-year-old\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})"
 )  # "Felix Cont, 29, was killed along with Hector Corp"
 # Every singular-death pattern needs one of these: most cued sentences ("was shot in the leg") have none.
-_DEATH_WORD = re.compile(r"kill|dead|died|dies|slain|slaying|murder|death|fatal|behead|execut|gunned|lynch|homicide|assassinat|body", re.I)
-_SUICIDE_TOLD = re.compile(r"\bsuicide\b", re.I)  # "three dead in a murder-suicide": the toll holds the shooter
+# Prefix-indexed: a plain IGNORECASE alternation tries every branch at every position.
+_DEATH_WORD = PrefixedPattern(re.compile(r"kill|dead|died|dies|slain|slaying|murder|death|fatal|behead|execut|gunned|lynch|homicide|assassinat|body", re.I))
+_SUICIDE_TOLD = PrefixedPattern(re.compile(r"\bsuicide\b", re.I))  # "three dead in a murder-suicide": the toll holds the shooter
 _ACTIVE_SINGULAR = re.compile(r"(?:killing|killed|fatally|shot|shooting|murder|assassinat|behead|lynch|resulting|leading|led|caused)", re.I)
 _KILL_CUE = re.compile(r"kill|dead|died|death|fatal|murder(?:ed|ing)|slain|lives|massacr|execut|behead", re.I)
 # "left one person with minor injuries", "left a man in critical condition": wounded, not dead.

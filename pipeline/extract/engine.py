@@ -17,7 +17,7 @@ from pipeline.extract.actors import attackers, find_actors, speaker
 from pipeline.extract.casualties import find_casualties, total
 from pipeline.extract.dating import choose_date, usable_mentions
 from pipeline.extract.lexicon import Lexicon, TriggerRule, default_lexicon
-from pipeline.extract.locate import choose_place, km_between, resolved
+from pipeline.extract.locate import PlaceReadings, choose_place, km_between, read_places, resolved
 from pipeline.extract.sports import is_sports_report, vetoed
 from pipeline.models import Casualty, DateMention, Event, Extraction, PlaceMention
 from pipeline.text import Sentence, furniture, split_paragraphs, split_text
@@ -269,6 +269,7 @@ def extract_events(
             kept.append((i, s, triggers, cf, cued))
     mentions = usable_mentions(dates, published, skip_spans)
     place_list = resolved(places, skip_spans)
+    readings: PlaceReadings | None = None  # read once, when the first event needs a place
 
     # Clashes and killings inside a protest or riot paragraph are riots, outside our six types;
     # a paragraph is only looked at when one of its triggers could be vetoed.
@@ -375,11 +376,13 @@ def extract_events(
             modality, claimed_by = _modality(s.text, best.start, lex, actors)
             a1, a2 = attackers(s.text, best.start, actors)
             dc = choose_date(mentions, (s.start, s.end), pos, para_start, published, text)
+            if readings is None:
+                readings = read_places(place_list)
             ev = Event(
                 event_type=etype, start=pos, end=s.start + best.end, evidence=s.text, rule=best.rule.id,
                 sub_event_type=sub, event_date=dc.day, event_date_end=dc.day_end, date_precision=dc.precision,
                 date_text=dc.text, date_source=dc.source, actor1=a1, actor2=a2,
-                location=choose_place(place_list, (s.start, s.end), pos, para_start),
+                location=choose_place(place_list, (s.start, s.end), pos, para_start, readings=readings),
                 modality=modality, claimed_by=claimed_by, confidence=0.5 if best.rule.weak else 0.7,
                 sentence_start=s.start, sentence_end=s.end,
             )

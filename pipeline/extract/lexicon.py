@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,11 @@ _RESOLVED_TYPES = ("@bombing", "@attack")
 # one of the pattern's literal prefixes, so we derive those prefixes (up to three characters)
 # from the parsed pattern once, lower-case each sentence once (shared by every pattern), skip a
 # pattern when the sentence lacks a string every match contains (see ``_gate``), and otherwise
-# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence),
-# with only the alternatives whose prefixes fit there. Results
-# are identical to the plain pattern's (tests/test_extract.py checks that on awkward inputs).
+# try it only at candidate word starts (found by one C-speed scan of the lower-cased sentence,
+# or of the sentence itself for a case-sensitive pattern, reading up to six characters of each
+# start: see ``finder_keys``), with only the alternatives whose prefixes fit there. Results
+# are identical to the plain pattern's (tests/test_extract.py, test_speed_paths_extract.py and
+# test_extract_speedups.py check that on awkward inputs).
 
 _K = 3
 _MAX_PREFIXES = 4000
@@ -44,65 +46,127 @@ _WORDCHAR = re.compile(r"\w")
 _FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
-def _op_prefixes(op: Any, av: Any) -> Any:
+# Finder prefixes look further (``_FINDER_K`` characters) and may hold these markers, so the
+# scan for candidate starts rules out "the attack" when only "the 12" or "a" alone can match.
+_FINDER_K = 6
+_SPACE = "\x01"  # a whitespace character (\s)
+_WORD_END = "\x02"  # a word ends here (\b right after a word character): no word character follows
+_BOUNDARY = "\x03"  # \b, read by _chain (whether it ends a word depends on what precedes it)
+_SPACES = "\x04"  # a run of whitespace (\s+): one marker rather than a key per run length
+_MARK_REGEX = {_DIGIT: r"\d", _SPACE: r"\s", _WORD_END: r"(?!\w)", _SPACES: r"\s+"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    """How far prefixes are read: ``k`` characters; ``marks``: with the finder's markers;
+    ``cased``: letters kept as written (for a scan of the text itself, not its lower-cased view)."""
+
+    k: int
+    marks: bool
+    cased: bool = False
+    folded: bool = False  # inside "(?i:...)" of a cased scan: a letter stands for all its cases
+
+    def letters(self, code: int) -> set[str] | None:
+        """The characters ``code`` matches, as the scan sees them; None when not known."""
+        ch = chr(code)
+        if not self.cased:
+            return {ch.lower()}
+        if not self.folded:
+            return {ch}
+        if not ch.isascii():
+            return None
+        return {ch.lower(), ch.upper(), *_CASE_FOLDS.get(ch.lower(), "")}
+
+
+# Under IGNORECASE these ASCII letters also match a non-ASCII one (tests check the list).
+_CASE_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_KEYS = _Reach(_K, False)
+_FINDER = _Reach(_FINDER_K, True)
+_CASED_FINDER = _Reach(_FINDER_K, True, cased=True)
+
+
+def _op_prefixes(op: Any, av: Any, reach: _Reach = _KEYS) -> Any:
     c = _sre.c
     if op is c.LITERAL:
-        return {(chr(av).lower(), True)}
+        got = reach.letters(av)
+        return None if got is None else {(ch, True) for ch in got}
     if op is c.IN:
         chars: set[str] = set()
         for t, v in av:
-            if t is c.LITERAL:
-                chars.add(chr(v).lower())
-            elif t is c.RANGE and v[1] - v[0] < 64:
-                chars.update(chr(x).lower() for x in range(v[0], v[1] + 1))
+            if t is c.LITERAL or (t is c.RANGE and v[1] - v[0] < 64):
+                for code in [v] if t is c.LITERAL else range(v[0], v[1] + 1):
+                    got = reach.letters(code)
+                    if got is None:
+                        return None
+                    chars |= got
             elif t is c.CATEGORY and v is c.CATEGORY_DIGIT and len(av) == 1:
-                return {(_DIGIT, False)}
+                return {(_DIGIT, reach.marks)}
+            elif t is c.CATEGORY and v is c.CATEGORY_SPACE and reach.marks:
+                chars.add(_SPACE)
             else:
                 return None
         return {(ch, True) for ch in chars}
     if op is c.CATEGORY and av is c.CATEGORY_DIGIT:
-        return {(_DIGIT, False)}
+        return {(_DIGIT, reach.marks)}
+    if op is c.CATEGORY and av is c.CATEGORY_SPACE and reach.marks:
+        return {(_SPACE, True)}
     if op is c.BRANCH:
         out: set[tuple[str, bool]] = set()
         for alt in av[1]:
-            sub = _seq_prefixes(list(alt))
+            sub = _seq_prefixes(list(alt), reach)
             if sub is None:
                 return None
             out |= sub
         return out
     if op is c.SUBPATTERN:
-        return _seq_prefixes(list(av[-1]))
+        if reach.cased and av[1] & c.SRE_FLAG_IGNORECASE:
+            reach = replace(reach, folded=True)  # "(?i:...)": its letters match in any case
+        elif reach.folded and av[2] & c.SRE_FLAG_IGNORECASE:
+            reach = replace(reach, folded=False)
+        return _seq_prefixes(list(av[-1]), reach)
     if op is getattr(c, "ATOMIC_GROUP", None):
-        return _seq_prefixes(list(av))
+        return _seq_prefixes(list(av), reach)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         lo, hi, item = av
-        one = _seq_prefixes(list(item))
+        one = _seq_prefixes(list(item), reach)
         if one is None:
             return None
-        copies = [one] * min(lo, _K) + [one | {("", True)}] * min(hi - lo, _K)
-        return _chain(copies) if copies else {("", True)}
+        if one == {(_SPACE, True)} and hi > 1:
+            return {(_SPACES, True)} | ({("", True)} if lo == 0 else set())
+        copies = [one] * min(lo, reach.k) + [one | {("", True)}] * min(hi - lo, reach.k)
+        return _chain(copies, reach) if copies else {("", True)}
+    if op is c.AT and av is c.AT_BOUNDARY and reach.marks:
+        return {(_BOUNDARY, True)}
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return {("", True)}  # zero-width: adds no characters
     return None
 
 
-def _chain(parts: list[Any]) -> Any:
+def _ends_word(a: str) -> bool:
+    return bool(a) and (a[-1] == _DIGIT or (a[-1] not in _MARK_REGEX and _WORDCHAR.match(a[-1]) is not None))
+
+
+def _chain(parts: list[Any], reach: _Reach = _KEYS) -> Any:
+    k = reach.k
     acc: set[tuple[str, bool]] = {("", True)}
     for sub in parts:
-        if all(not o or len(a) >= _K for a, o in acc):
+        if all(not o or len(a) >= k for a, o in acc):
             break
         new: set[tuple[str, bool]] = set()
         for a, o in acc:
-            if not o or len(a) >= _K:
-                new.add((a[:_K], False))
+            if not o or len(a) >= k:
+                new.add((a[:k], False))
             elif sub is None:
                 new.add((a, False))
             else:
                 for b, ob in sub:
-                    if b == _DIGIT and a:
+                    if b == _BOUNDARY:
+                        # After a word character \b ends the word; elsewhere it is left unread.
+                        new.add((a + _WORD_END, False) if _ends_word(a) else (a, o))
+                    elif b == _DIGIT and a and not reach.marks:
                         new.add((a, False))
-                    elif len(a) + len(b) >= _K:
-                        new.add(((a + b)[:_K], False))
+                    elif len(a) + len(b) >= k:
+                        new.add(((a + b)[:k], False))
                     else:
                         new.add((a + b, ob))
         if len(new) > _MAX_PREFIXES:
@@ -111,8 +175,8 @@ def _chain(parts: list[Any]) -> Any:
     return acc
 
 
-def _seq_prefixes(items: list[tuple[Any, Any]]) -> Any:
-    return _chain([_op_prefixes(op, av) for op, av in items])
+def _seq_prefixes(items: list[tuple[Any, Any]], reach: _Reach = _KEYS) -> Any:
+    return _chain([_op_prefixes(op, av, reach) for op, av in items], reach)
 
 
 def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
@@ -134,6 +198,23 @@ def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | 
     if not anchored and any(_DIGIT in k for k in keys):
         return None
     return keys, anchored
+
+
+def finder_keys(pattern: re.Pattern[str]) -> tuple[list[str], bool] | None:
+    """Longer prefixes than ``literal_prefixes`` gives (markers included), for the scan of an
+    anchored pattern's candidate starts, and whether they keep case (to scan the text itself:
+    a case-sensitive "[A-Z]" then rules out lower-case words); None when they are too many or
+    some match could start at no word start."""
+    reaches = [_FINDER] if pattern.flags & re.IGNORECASE else [_CASED_FINDER, _FINDER]
+    for reach in reaches:
+        try:
+            parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+            found = _chain([_op_prefixes(op, av, reach) for op, av in parsed], reach)
+        except (re.error, RecursionError, TypeError, ValueError):
+            return None
+        if found and all(a and (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
+            return _minimal(frozenset(a for a, _ in found)), reach.cased
+    return None
 
 
 class _Sre:
@@ -215,6 +296,11 @@ def _closes_at_end(alt: str) -> bool:
     return False
 
 
+def _piece(ch: str) -> str:
+    """One character of a prefix as a regex (a marker stands for a class or a word end)."""
+    return _MARK_REGEX.get(ch) or re.escape(ch)
+
+
 def _trie(keys: list[str]) -> str:
     """A regex matching any of ``keys`` (no key a prefix of another), branching on one letter at
     a time so ``re`` rejects a position after one comparison per first letter."""
@@ -224,7 +310,7 @@ def _trie(keys: list[str]) -> str:
     parts = []
     for first, rests in sorted(groups.items()):
         rests = [r for r in rests if r]
-        head = re.escape(first)
+        head = _piece(first)
         parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?:" + _trie(rests) + ")")
     return "|".join(parts)
 
@@ -236,7 +322,7 @@ def _first_letter_trie(keys: list[str]) -> str:
         groups.setdefault(k[0], []).append(k[1:])
     parts = []
     for first, rests in sorted(groups.items()):
-        head = re.escape(first)
+        head = _piece(first)
         rests = [r for r in rests if r]
         parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?=" + _trie(rests) + ")")
     return "|".join(parts) or "(?!)"
@@ -280,7 +366,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate", "_cores",
+        "_gate", "_cores", "_finder_cased", "_last",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -288,6 +374,8 @@ class PrefixedPattern:
         found = literal_prefixes(regex)
         self._keys, self._anchored = found if found else (None, False)
         self._finder: re.Pattern[str] | None = None
+        self._finder_cased = False  # the finder scans the text, not its lower-cased view
+        self._last: tuple[str, list[PrefixedPattern]] | None = None  # see _live_parts
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
@@ -303,6 +391,7 @@ class PrefixedPattern:
                     self._cores = {
                         id(c): core for _, cl in self._parts for c in cl if (core := _common_piece(c)) is not None
                     }
+                    self._gate = _shared_clauses(self._parts)
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
@@ -311,9 +400,12 @@ class PrefixedPattern:
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
             return
-        keys = _minimal(self._keys - {_DIGIT})
-        if _DIGIT in self._keys:
-            keys = _minimal(frozenset(keys) | frozenset("0123456789"))
+        found = finder_keys(regex)  # "the 12" and "a" alone, not every word starting "the" or "a"
+        keys, self._finder_cased = found if found is not None else (None, False)
+        if keys is None:
+            keys = _minimal(self._keys - {_DIGIT})
+            if _DIGIT in self._keys:
+                keys = _minimal(frozenset(keys) | frozenset("0123456789"))
         # Each branch consumes one letter, so no candidate hides inside another; every key starts
         # with a word character, so \b keeps word starts only, and testing it first is cheaper
         # than trying the branches at every letter and looking behind afterwards.
@@ -377,11 +469,15 @@ class PrefixedPattern:
         assert self._finder is not None
         done = pos  # like finditer, resume after the previous match: no overlaps
         starts: Iterable[int]
+        scanned = text if self._finder_cased else low
         if self._digits is not None and not low.isascii():
             # Non-ASCII digits ("٣") also match \d: take the union of both candidate lists.
-            starts = sorted({c.start() for r in (self._finder, self._digits) for c in r.finditer(low, pos, endpos)})
+            starts = sorted(
+                {c.start() for c in self._finder.finditer(scanned, pos, endpos)}
+                | {c.start() for c in self._digits.finditer(low, pos, endpos)}
+            )
         else:
-            starts = map(_START, self._finder.finditer(low, pos, endpos))  # lazy: search stops early
+            starts = map(_START, self._finder.finditer(scanned, pos, endpos))  # lazy: search stops early
         if self._alts is None:
             match = self.regex.match
             for p in starts:
@@ -434,9 +530,25 @@ class PrefixedPattern:
         low = _fold(text)
         if low is None:
             return self.regex.search(text, pos, endpos)
+        if self._gate and not _passes(self._gate, text, low):
+            return None  # a string every alternative needs is missing: one test rules out all
+        best = -1
+        for part in self._live_parts(text, low):
+            m = part.search(text, pos, endpos)
+            if m is not None and (best < 0 or m.start() < best):
+                best = m.start()
+        return None if best < 0 else self.regex.match(text, best, endpos)
+
+    def _live_parts(self, text: str, low: str) -> list[PrefixedPattern]:
+        """The alternatives whose needed strings are all in ``text``. Kept for the last text, as
+        callers search one sentence again from after each match."""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1]
+        assert self._parts is not None
         known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
         cores = self._cores
-        best = -1
+        live = []
         for part, clauses in self._parts:
             for clause in clauses:
                 ok = known.get(id(clause))
@@ -446,10 +558,9 @@ class PrefixedPattern:
                 if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
-                m = part.search(text, pos, endpos)
-                if m is not None and (best < 0 or m.start() < best):
-                    best = m.start()
-        return None if best < 0 else self.regex.match(text, best, endpos)
+                live.append(part)
+        self._last = (text, live)  # one assignment: a reader sees an old pair or the new one
+        return live
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         if self._parts is not None:
@@ -642,6 +753,22 @@ def _leaves(alt: str) -> list[str]:
     return [leaf for piece in pieces for leaf in _leaves(piece)]
 
 
+def _covers(wide: tuple[str, ...], narrow: tuple[str, ...]) -> bool:
+    """Whether a text holding a string of ``narrow`` surely holds one of ``wide``."""
+    return all(any(w == n if _DIGIT in (w, n) else w in n for w in wide) for n in narrow)
+
+
+def _shared_clauses(parts: list[tuple[Any, tuple[tuple[str, ...], ...]]]) -> tuple[tuple[str, ...], ...]:
+    """Clauses of the alternatives that every alternative needs (it has a clause each of whose
+    strings holds one of the clause's strings), sharpest first, at most two: a text lacking one
+    cannot match the whole alternation ("a digit, million or thousands" for the war tolls)."""
+    found = {
+        c for _, clauses in parts for c in clauses
+        if all(any(_covers(c, d) for d in other) for _, other in parts)
+    }
+    return tuple(sorted(found, key=lambda c: (-_sharpness(c), len(c), c))[:2])
+
+
 def _common_piece(clause: tuple[str, ...]) -> str | None:
     """The longest string (three letters or more) inside every string of ``clause``, when the
     clause has several strings and no digit marker; else None."""
@@ -700,7 +827,7 @@ class EventLexicon:
     military_target_re: re.Pattern[str]
     civilian_target_re: re.Pattern[str]
     civilian_status_re: re.Pattern[str]  # off-duty or former security staff are civilians
-    criminal_victim_re: re.Pattern[str]  # "the victim had charges against him for drug trafficking"
+    criminal_victim_re: Matcher  # "the victim had charges against him for drug trafficking"
     context_air_re: re.Pattern[str]
     context_ground_re: re.Pattern[str]
     context_explosive_re: re.Pattern[str]
@@ -722,19 +849,19 @@ class CasualtyLexicon:
     modifier_stop: frozenset[str]
     kill_after_re: re.Pattern[str]
     injure_after_re: re.Pattern[str]
-    kill_before_re: re.Pattern[str]
-    injure_before_re: re.Pattern[str]
+    kill_before_re: Matcher  # searched in the short text before a count
+    injure_before_re: Matcher
     running_re: Matcher
     background_re: Matcher  # a conflict's cumulative toll: no event, no count
-    statistic_re: re.Pattern[str]  # a local crime statistic: no count
+    statistic_re: Matcher  # a local crime statistic: no count
     summary_re: re.Pattern[str]
     summary_after_re: re.Pattern[str]
     zero_re: Matcher
     fraction_re: Matcher
-    subset_re: re.Pattern[str]
+    subset_re: Matcher
     singular_killed_re: Matcher  # case-sensitive: "Smith was shot dead"
     singular_injured_re: Matcher
-    suicide_re: re.Pattern[str]  # the shooter's own death: "then took his own life"
+    suicide_re: Matcher  # the shooter's own death: "then took his own life"
     cue_re: Matcher  # cheap pre-filter: any casualty word at all
 
 
@@ -747,8 +874,8 @@ class CeasefireLexicon:
 
 @dataclass(frozen=True, slots=True)
 class ModalityLexicon:
-    denied_re: re.Pattern[str]
-    hypothetical_re: re.Pattern[str]
+    denied_re: Matcher
+    hypothetical_re: Matcher
     claimed_re: Matcher
 
 
@@ -869,7 +996,7 @@ def _load_events(rules_dir: Path) -> EventLexicon:
         military_target_re=_compile(path, "military_targets", _field(path, data, "military_targets")),
         civilian_target_re=_compile(path, "civilian_targets", _field(path, data, "civilian_targets")),
         civilian_status_re=_compile(path, "civilian_status", _field(path, data, "civilian_status")),
-        criminal_victim_re=_compile(path, "criminal_victim", _field(path, data, "criminal_victim")),
+        criminal_victim_re=PrefixedPattern(_compile(path, "criminal_victim", _field(path, data, "criminal_victim"))),
         context_air_re=_compile(path, "context_air", _field(path, data, "context_air")),
         context_ground_re=_compile(path, "context_ground", _field(path, data, "context_ground")),
         context_explosive_re=_compile(path, "context_explosive", _field(path, data, "context_explosive")),
@@ -932,23 +1059,23 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         modifier_stop=frozenset(w.lower() for w in _field(path, data, "modifier_stop").split("|")),
         kill_after_re=re.compile(rf"\s*(?:{_field(path, data, 'kill_after')})\b", _FLAGS),
         injure_after_re=re.compile(rf"\s*(?:{_field(path, data, 'injure_after')})\b", _FLAGS),
-        kill_before_re=re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS),
-        injure_before_re=re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS),
+        kill_before_re=PrefixedPattern(re.compile(rf"\b(?:{_field(path, data, 'kill_before')})\s*$", _FLAGS)),
+        injure_before_re=PrefixedPattern(re.compile(rf"\b(?:{_field(path, data, 'injure_before')})\s*$", _FLAGS)),
         running_re=PrefixedPattern(_compile(path, "running_total", _field(path, data, "running_total"))),
         background_re=PrefixedPattern(_templated(path, data, "background_toll", "background_terms")),
-        statistic_re=_templated(path, data, "statistic_toll", "background_terms"),
+        statistic_re=PrefixedPattern(_templated(path, data, "statistic_toll", "background_terms")),
         summary_re=re.compile(rf"\b(?:{_field(path, data, 'summary')})$", _FLAGS),
         summary_after_re=re.compile(rf"\s*(?:{_field(path, data, 'summary_after')})", _FLAGS),
         zero_re=PrefixedPattern(_compile(path, "zero", _field(path, data, "zero"))),
         fraction_re=PrefixedPattern(_compile(path, "fraction", _field(path, data, "fraction"))),
-        subset_re=_compile(path, "subset", _field(path, data, "subset")),
+        subset_re=PrefixedPattern(_compile(path, "subset", _field(path, data, "subset"))),
         singular_killed_re=PrefixedPattern(
             _compile(path, "singular_killed", _field(path, data, "singular_killed"), words=False)
         ),
         singular_injured_re=PrefixedPattern(
             _compile(path, "singular_injured", _field(path, data, "singular_injured"), words=False)
         ),
-        suicide_re=_compile(path, "suicide", _field(path, data, "suicide")),
+        suicide_re=PrefixedPattern(_compile(path, "suicide", _field(path, data, "suicide"))),
         cue_re=PrefixedPattern(re.compile(cues, _FLAGS)),
     )
 
@@ -970,8 +1097,8 @@ def _load_ceasefire(rules_dir: Path) -> CeasefireLexicon:
 def _load_modality(rules_dir: Path) -> ModalityLexicon:
     path, data = _read("modality.json", rules_dir)
     return ModalityLexicon(
-        denied_re=_compile(path, "denied", _field(path, data, "denied")),
-        hypothetical_re=_compile(path, "hypothetical", _field(path, data, "hypothetical")),
+        denied_re=PrefixedPattern(_compile(path, "denied", _field(path, data, "denied"))),
+        hypothetical_re=PrefixedPattern(_compile(path, "hypothetical", _field(path, data, "hypothetical"))),
         claimed_re=PrefixedPattern(_compile(path, "claimed", _field(path, data, "claimed"))),
     )
 

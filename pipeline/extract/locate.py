@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pipeline.models import PlaceMention
 
@@ -119,15 +119,34 @@ def _plausible(places: list[PlaceMention], confirmed: set[int], namesakes: set[i
     return [i not in namesakes for i in range(len(places))]
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceReadings:
+    """What the article's places say of each other (pairs and agreement): the same for every
+    event of the article, so worked out once per article rather than once per event."""
+
+    confirmed: set[int]
+    containers: set[int]
+    namesakes: set[int]
+    ok: list[bool]
+
+
+def read_places(places: list[PlaceMention]) -> PlaceReadings:
+    """Pairs and agreement of ``places`` (an article's resolved places, in text order)."""
+    confirmed, containers, namesakes = _pairs(places)
+    return PlaceReadings(confirmed, containers, namesakes, _plausible(places, confirmed, namesakes))
+
+
 def choose_place(
-    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
+    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int,
+    *, readings: PlaceReadings | None = None,
 ) -> PlaceMention | None:
     """The event's place (see ``_choose``); a province alone stands for its largest town.
 
     An event said to happen only "in Balkh province" is placed where such events are reported
     from and coded at, its main town (Mazar-e Sharif), not at the province's middle.
+    ``readings``: ``read_places(places)``, when the caller has it.
     """
-    p = _choose(places, sentence, trigger, paragraph_start)
+    p = _choose(places, sentence, trigger, paragraph_start, readings or read_places(places))
     if p is None or p.feature != "admin1":
         return p
     from pipeline.geo.gazetteer import loaded_gazetteer
@@ -140,7 +159,7 @@ def choose_place(
 
 
 def _choose(
-    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int
+    places: list[PlaceMention], sentence: tuple[int, int], trigger: int, paragraph_start: int, readings: PlaceReadings
 ) -> PlaceMention | None:
     """A place in the event's sentence (the first fine one after the trigger wins), else the nearest earlier one.
 
@@ -148,8 +167,7 @@ def _choose(
     written with its container ("Celaya, Guanajuato") beats one written bare, and the container
     loses to the place it contains.
     """
-    confirmed, containers, namesakes = _pairs(places)
-    ok = _plausible(places, confirmed, namesakes)
+    confirmed, containers, ok = readings.confirmed, readings.containers, readings.ok
     own = [i for i, p in enumerate(places) if sentence[0] <= p.start < sentence[1]]
     if own:
 
