@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import replace
 
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
-from pipeline.geo.gazetteer import Gazetteer
+from pipeline.geo.gazetteer import Facts, Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
 from pipeline.geo.recognize import RawMention, recognize
@@ -82,22 +82,43 @@ def _top(gaz: Gazetteer, m: RawMention) -> list[tuple[float, int, int]]:
     return scored[:MAX_CANDIDATES]
 
 
-def _rank_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[list[tuple[float, int, int]]]:
-    """``_top`` for every mention, computed once per distinct (candidates, level) in the article.
+# Rankings already made, per gazetteer (see ``_rank_all``); bounded, and only for candidate lists
+# short enough that their key costs little memory ("Springfield"'s 300 are ranked afresh).
+_RANK_MEMO: dict[int, tuple[Gazetteer, dict[tuple, tuple[tuple[float, int, int], ...]]]] = {}
+_RANK_MEMO_MAX = 20_000
+_RANK_MEMO_CANDIDATES = 64
 
-    News repeats its places ("Paris ... Paris ... Paris"); ranking 300 candidates is the costly
-    part of resolution, and it depends only on the candidates and the admin word.
+
+def _rank_memo(gaz: Gazetteer) -> dict[tuple, tuple[tuple[float, int, int], ...]]:
+    got = _RANK_MEMO.get(id(gaz))
+    if got is None or got[0] is not gaz:
+        got = _RANK_MEMO[id(gaz)] = (gaz, {})
+    memo = got[1]
+    if len(memo) >= _RANK_MEMO_MAX:
+        memo.clear()
+    return memo
+
+
+def _rank_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[tuple[tuple[float, int, int], ...]]:
+    """``_top`` for every mention, computed once per distinct (candidates, level).
+
+    News repeats its places ("Paris ... Paris ... Paris"), within an article and across articles;
+    ranking candidates is a costly part of resolution, and it depends only on the candidates and
+    the admin word. Rankings are shared tuples: callers must not change them.
     """
-    memo: dict[tuple, list[tuple[float, int, int]]] = {}
-    out = []
+    memo = _rank_memo(gaz)
+    local: dict[tuple, tuple[tuple[float, int, int], ...]] = {}
+    out: list[tuple[tuple[float, int, int], ...]] = []
     for i, m in enumerate(raw):
         if i in skip or not m.candidates:
-            out.append([])
+            out.append(())
             continue
-        key = (m.level, tuple(m.candidates[:300]))
-        got = memo.get(key)
+        head = m.candidates[:300]
+        key = (m.level, tuple(head))
+        cache = memo if len(head) <= _RANK_MEMO_CANDIDATES else local
+        got = cache.get(key)
         if got is None:
-            got = memo[key] = _top(gaz, m)
+            got = cache[key] = tuple(_top(gaz, m))
         out.append(got)
     return out
 
@@ -107,18 +128,16 @@ _NO_VOTES: tuple[Counter, Counter] = (Counter(), Counter())
 
 
 def _plausible_admin1s(
-    gaz: Gazetteer, raw: list[RawMention], ranked: list[list[tuple[float, int, int]]], text: str
+    gaz: Gazetteer, raw: list[RawMention], ranked: list[tuple[tuple[float, int, int], ...]], keys: list[str]
 ) -> tuple[dict[str, set[int]], Counter]:
     """Per name, the admin1s of its plausible readings; per admin1, how many names have one there."""
+    facts = gaz.facts
     key_a1s: dict[str, set[int]] = {}
-    for m, cands in zip(raw, ranked):
-        if not cands or m.flags & _NO_VOTE:
-            continue
-        key = norm_key(text[m.start : m.end])
-        if key in key_a1s:
+    for m, cands, key in zip(raw, ranked, keys):
+        if not cands or m.flags & _NO_VOTE or key in key_a1s:
             continue
         top = cands[0][0]
-        key_a1s[key] = {a for s, e, _ in cands[:12] if s >= top - 3.0 and (a := int(gaz.a1[e])) >= 0}
+        key_a1s[key] = {a for s, e, _ in cands[:12] if s >= top - 3.0 and (a := facts(e).a1) >= 0}
     a1_keys: Counter = Counter()
     for a1s in key_a1s.values():
         a1_keys.update(a1s)
@@ -126,8 +145,8 @@ def _plausible_admin1s(
 
 
 def _focus(
-    gaz: Gazetteer, ranked: list[list[tuple[float, int, int]]], ms: list[RawMention], country_hint: str | None, text: str
-) -> tuple[Counter, Counter, dict[int, tuple[Counter, Counter]]]:
+    gaz: Gazetteer, ranked: list[tuple[tuple[float, int, int], ...]], ms: list[RawMention], keys: list[str], country_hint: str | None
+) -> tuple[Counter, Counter, dict[int, tuple[Counter, Counter]], dict[int, tuple[int, int]], Counter]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
     A mention's own votes are those of every mention of the same name: "Jordan ... Jordan" must
@@ -141,15 +160,20 @@ def _focus(
     country_keys: Counter = Counter()  # distinct names voting for each country
     if country_hint:
         countries[country_hint.upper()] += 3
+    facts = gaz.facts
     for idx, (m, cands) in enumerate(zip(ms, ranked)):
         if not cands:
             continue
-        mine = own[idx] = by_key.setdefault(norm_key(text[m.start : m.end]), (Counter(), Counter()))
+        mine = by_key.get(keys[idx])
+        if mine is None:
+            mine = by_key[keys[idx]] = (Counter(), Counter())
+        own[idx] = mine
         s0, e0, k0 = cands[0]
         margin = s0 - cands[1][0] if len(cands) > 1 else 9.0
-        feat = int(gaz.feat[e0])
+        f0 = facts(e0)
+        feat, cc0 = f0.feat, f0.country
         if m.in_dateline:
-            countries[gaz.country(e0)] += 3
+            countries[cc0] += 3
         if margin < 1.0 or "common_word" in m.flags or "abbrev_only" in m.flags:
             continue
         if m.flags & _NO_VOTE:
@@ -157,19 +181,18 @@ def _focus(
             continue
         # "Georgia", "Paris", "Dublin": a name with plausible readings in several countries says
         # nothing about the article's country, and must not vote for its own most famous reading.
-        close = {gaz.country(e) for s, e, _ in cands if s >= s0 - 3.5}
-        if len(close) > 1:
+        rivals = [e for s, e, _ in cands[1:] if s >= s0 - 3.5 and facts(e).country != cc0]
+        if rivals:
             # "Virginia" the state still votes when its rivals are only towns named after it;
             # "Georgia" (a country and a state) does not.
-            rivals = [e for s, e, _ in cands[1:] if s >= s0 - 3.5 and gaz.country(e) != gaz.country(e0)]
-            if feat not in (ADMIN1, COUNTRY) or any(int(gaz.feat[e]) != CITY for e in rivals):
+            if feat not in (ADMIN1, COUNTRY) or any(facts(e).feat != CITY for e in rivals):
                 continue
         weight = 2 if feat in (COUNTRY, ADMIN1) else 1
         if not mine[0]:
-            country_keys[gaz.country(e0)] += 1
-        countries[gaz.country(e0)] += weight
-        mine[0][gaz.country(e0)] += weight
-        a1 = int(gaz.a1[e0]) if feat != COUNTRY else -1
+            country_keys[cc0] += 1
+        countries[cc0] += weight
+        mine[0][cc0] += weight
+        a1 = f0.a1 if feat != COUNTRY else -1
         if a1 >= 0:
             admin1s[a1] += weight
             mine[1][a1] += weight
@@ -177,13 +200,12 @@ def _focus(
     return countries, admin1s, own, single, country_keys
 
 
-def _anchors(gaz: Gazetteer, ranked: list[list[tuple[float, int, int]]]) -> list[tuple[int, float, float]]:
+def _anchors(gaz: Gazetteer, ranked: list[tuple[tuple[float, int, int], ...]]) -> list[tuple[int, float, float]]:
     """Confidently resolved cities, used to favour candidates near them."""
     out = []
     for idx, cands in enumerate(ranked):
-        if cands and int(gaz.feat[cands[0][1]]) == CITY and (len(cands) == 1 or cands[0][0] - cands[1][0] >= 1.5):
-            e = cands[0][1]
-            out.append((idx, float(gaz.lat[e]), float(gaz.lon[e])))
+        if cands and (f := gaz.facts(cands[0][1])).feat == CITY and (len(cands) == 1 or cands[0][0] - cands[1][0] >= 1.5):
+            out.append((idx, f.lat, f.lon))
     return out
 
 
@@ -276,7 +298,7 @@ _FOREIGN_POP = 100000
 _REGION_POP = 200000
 
 
-def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
+def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
     """Spans that are a piece of a longer unknown name or of a group's name, never a place.
 
     "Al" / "Abu" / "Wadi" followed by another name, "Zawiya" after "Jabal al-", "Hamza" before
@@ -286,7 +308,6 @@ def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
     if span in ("Al", "El", "al", "el") and text[m.end : m.end + 1] != ".":
         return True  # an Arabic article whose name the gazetteer lacks ("Al Farnaj"), not Alabama
     if m.level is None and not m.in_dateline:
-        key = norm_key(span)
         if key in lex.name_heads and _NEXT_CAP.match(text, m.end):
             return True
         prev = _PREV_WORD_RE.search(text, max(0, m.start - 16), m.start)
@@ -350,24 +371,24 @@ def _inside(gaz: Gazetteer, e: int, c: int) -> bool:
     """Whether gazetteer entry ``e`` can lie in entry ``c`` (a country, province, district or town)."""
     if e == c:
         return False
-    cfeat = int(gaz.feat[c])
-    if gaz.country(e) != gaz.country(c):
+    fe, fc = gaz.facts(e), gaz.facts(c)
+    cfeat = fc.feat
+    if fe.country != fc.country:
         return False
     if cfeat == COUNTRY:
         return True
     if cfeat == ADMIN1:
-        return int(gaz.a1[e]) == c
+        return fe.a1 == c
     if cfeat == REGION:
         return False
     if cfeat == ADMIN2 and c not in gaz.admin2_has_seat:
-        return int(gaz.a1[e]) == int(gaz.a1[c]) and int(gaz.feat[e]) == CITY
-    if int(gaz.feat[e]) in (COUNTRY, ADMIN1):
+        return fe.a1 == fc.a1 and fe.feat == CITY
+    if fe.feat in (COUNTRY, ADMIN1):
         return False
-    if cfeat == CITY and int(gaz.a1[c]) >= 0 and int(gaz.a1[e]) == int(gaz.a1[c]):
+    if cfeat == CITY and fc.a1 >= 0 and fe.a1 == fc.a1:
         return True  # "Jarablus in Aleppo", "Matalam, Cotabato": the town names its province
     limit = _ADMIN2_CONTAINER_KM if cfeat == ADMIN2 else _CITY_CONTAINER_KM
-    la, lo, cla, clo = float(gaz.lat[e]), float(gaz.lon[e]), float(gaz.lat[c]), float(gaz.lon[c])
-    return abs(la - cla) < 2.0 and _km(la, lo, cla, clo) <= limit
+    return abs(fe.lat - fc.lat) < 2.0 and _km(fe.lat, fe.lon, fc.lat, fc.lon) <= limit
 
 
 # Second pass: per other name whose first-pass reading lies in a candidate's admin1 (at most
@@ -379,9 +400,14 @@ COHERE_NEAR_KM = 120.0
 COHERE_NEAR = 1.0
 
 
-def _coherence(
-    gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[int, int, float]], text: str
-) -> tuple[Counter, dict[str, int], list[tuple[str, float, float]]]:
+# What the first pass settled on (see ``_coherence``).
+_Coherence = tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
+# One reading of a mention: entry, kind, score before coherence, local support, facts, whether
+# coherence may add to it.
+_Row = tuple[int, int, float, float, Facts, bool]
+
+
+def _coherence(gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[int, int, float]], keys: list[str]) -> _Coherence:
     """What the first pass settled on: per admin1, how many distinct names were read inside it;
     each name's admin1; and the points of the towns read.
 
@@ -392,34 +418,33 @@ def _coherence(
     weak: set[str] = set()
     points: list[tuple[str, float, float]] = []
     for idx, (entry, _, _) in chosen.items():
-        m = raw[idx]
-        if m.flags & _NO_VOTE:
+        key = keys[idx]
+        if raw[idx].flags & _NO_VOTE or key in key_a1:
             continue
-        key = norm_key(text[m.start : m.end])
-        if key in key_a1:
-            continue
-        feat = int(gaz.feat[entry])
-        a1 = int(gaz.a1[entry]) if feat != COUNTRY else -1
+        f = gaz.facts(entry)
+        a1 = f.a1 if f.feat != COUNTRY else -1
         key_a1[key] = a1
-        if feat == CITY and int(gaz.pop[entry]) < COHERE_MIN_POP:
+        if f.feat == CITY and f.pop < COHERE_MIN_POP:
             weak.add(key)  # a hamlet read only because its state is in play must not vote for it
-        if feat == CITY or (feat == ADMIN2 and entry in gaz.admin2_has_seat):
-            points.append((key, float(gaz.lat[entry]), float(gaz.lon[entry])))
+        if f.feat == CITY or (f.feat == ADMIN2 and entry in gaz.admin2_has_seat):
+            points.append((key, f.lat, f.lon))
     support = Counter(a for k, a in key_a1.items() if a >= 0 and k not in weak)
     return support, key_a1, points
 
 
-def _coherence_bonus(
-    gaz: Gazetteer, e: int, a1: int, feat: int, key: str, coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
-) -> float:
+def _coherence_bonus(e: int, f: Facts, key: str, coherence: _Coherence, near_point: dict[int, tuple[str, ...]]) -> float:
+    """Second-pass support of reading ``e`` (facts ``f``) of name ``key``; ``near_point`` memoises,
+    per entry, the names whose first-pass town lies near it."""
     support, key_a1, points = coherence
     bonus = 0.0
-    if a1 >= 0:
-        n = support.get(a1, 0) - (1 if key_a1.get(key) == a1 else 0)
+    if f.a1 >= 0:
+        n = support.get(f.a1, 0) - (1 if key_a1.get(key) == f.a1 else 0)
         bonus += COHERE_STATE * min(COHERE_CAP, n)
-    if feat == CITY and points:
-        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
-        if any(k != key and abs(la - pla) < 1.0 and _km(la, lo, pla, plo) < COHERE_NEAR_KM for k, pla, plo in points):
+    if f.feat == CITY and points:
+        near = near_point.get(e)
+        if near is None:
+            near = near_point[e] = tuple(k for k, pla, plo in points if abs(f.lat - pla) < 1.0 and _km(f.lat, f.lon, pla, plo) < COHERE_NEAR_KM)
+        if any(k != key for k in near):
             bonus += COHERE_NEAR
     return bonus
 
@@ -443,9 +468,10 @@ def resolve(
     country is placed in them instead.
     """
     raw = [_in_context(text, m) for m in raw]
-    junk = {i for i, m in enumerate(raw) if _junk(text, m, lex)}
+    keys = [norm_key(text[m.start : m.end]) for m in raw]  # spans never move after recognition
+    junk = {i for i, m in enumerate(raw) if _junk(text, m, lex, keys[i])}
     ranked = _rank_all(gaz, raw, junk)
-    countries, admin1s, own_votes, single_votes, country_keys = _focus(gaz, ranked, raw, country_hint, text)
+    countries, admin1s, own_votes, single_votes, country_keys = _focus(gaz, ranked, raw, keys, country_hint)
     for cc in dateline_countries:
         countries[cc] += 3
     for cc in cue_countries:
@@ -455,18 +481,90 @@ def resolve(
         countries[gaz.country(a1)] += 1
     top_country = countries.most_common(1)[0][0] if countries else None
     anchors = _anchors(gaz, ranked)
-    key_a1s, a1_keys = _plausible_admin1s(gaz, raw, ranked, text)
+    key_a1s, a1_keys = _plausible_admin1s(gaz, raw, ranked, keys)
     links = _links(text, raw)
     contained_by: dict[int, list[int]] = {}
     for a, (b, _) in links.items():
         contained_by.setdefault(b, []).append(a)
-    doc_full_keys = {norm_key(text[m.start : m.end]) for m in raw if m.level is not None}
-    cache: dict[int, list[tuple[int, int, float, float, int, int, bool]]] = {}
+    doc_full_keys = {k for m, k in zip(raw, keys) if m.level is not None}
+    facts = gaz.facts
+    near_anchor: dict[int, tuple[int, ...]] = {}  # entry -> the anchors (mention idx) near it
+    near_point: dict[int, tuple[str, ...]] = {}  # entry -> names of first-pass towns near it
 
-    def choose(
-        coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]] | None,
-        before: dict[int, tuple[int, int, float]] | None = None,
-    ) -> dict[int, tuple[int, int, float]]:
+    def anchors_near(e: int, f: Facts) -> tuple[int, ...]:
+        got = near_anchor.get(e)
+        if got is None:
+            got = near_anchor[e] = tuple(i for i, alat, alon in anchors if abs(f.lat - alat) < 1.4 and _km(f.lat, f.lon, alat, alon) < 150)
+        return got
+
+    def rows_of(idx: int, m: RawMention, cands: tuple[tuple[float, int, int], ...]) -> list[_Row]:
+        """Each reading's score and support, save the second pass's coherence."""
+        span_key = keys[idx]
+        container_cands: list[int] = []
+        if idx in links:
+            # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
+            b = links[idx][0]
+            container_cands = [e for _, e, _ in ranked[b][:12]]
+            if b in links:
+                container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
+        inner_cands: list[int] = []
+        for a in contained_by.get(idx, ()):
+            inner_cands += [e for _, e, _ in ranked[a][:12]]
+        full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
+        # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
+        # find its own country and state "in focus" and pass the precision guard.
+        own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
+        # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
+        # state's own context must not favour its towns over itself.
+        self_states = {e for _, e, _ in cands if facts(e).feat == ADMIN1}
+        in_container = "container" in m.flags
+        several = len(cands) > 1
+        own_key_a1s = key_a1s.get(span_key, ())
+        rows = []
+        for prior, e, k in cands:
+            gain = 0.0
+            local = 0.0  # support from this article's own region, not just its country
+            f = facts(e)
+            cc, a1, feat = f.country, f.a1, f.feat
+            if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
+                gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
+            if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
+                # A county's state is what tells the many "Anderson County"s apart.
+                local += 3.0 if feat == ADMIN2 else 2.0
+            if container_cands and any(_inside(gaz, e, c) for c in container_cands):
+                local += 8.0 if links[idx][1] != "in" else 6.0
+            if in_container and feat in (ADMIN1, COUNTRY):
+                local += 2.0
+            if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
+                local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
+            small_town_of_state_name = in_container and self_states and feat == CITY and f.pop < _STATE_NAMESAKE_POP
+            if a1 >= 0 and feat != ADMIN1 and several and not small_town_of_state_name:
+                # "Richmond ... Madison County": readings that share a state with some reading of
+                # the article's other names beat ones that stand alone.
+                shared = a1_keys.get(a1, 0) - (1 if a1 in own_key_a1s else 0)
+                local += CO_STATE_BONUS * min(2, shared)
+            if anchors and several and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
+                if any(i != idx for i in anchors_near(e, f)):
+                    local += 1.5
+            if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
+                # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
+                local += 4.0
+            coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
+            rows.append((e, k, prior + gain + local, local, f, coh_ok))
+        return rows
+
+    cache: dict[int, list[_Row]] = {}
+    verdicts: dict[tuple[int, int, int, float], bool] = {}  # the precision guard, same in both passes
+
+    def believable(idx: int, m: RawMention, entry: int, kind: int, local: float) -> bool:
+        # For believing a span is a place at all, the same name written again elsewhere in its
+        # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
+        a1 = facts(entry).a1
+        own_a1, own_w = single_votes.get(idx, (-1, 0))
+        repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
+        return _accept(gaz, m, entry, kind, max(local, 2.0 if repeat_ok else 0.0), text[m.start : m.end])
+
+    def choose(coherence: _Coherence | None, before: dict[int, tuple[int, int, float]] | None = None) -> dict[int, tuple[int, int, float]]:
         chosen: dict[int, tuple[int, int, float]] = {}  # idx -> (entry, kind, local)
         for idx, (m, cands) in enumerate(zip(raw, ranked)):
             if not cands:
@@ -476,84 +574,28 @@ def resolve(
                 if idx in before:
                     chosen[idx] = before[idx]
                 continue
-            span_key = norm_key(text[m.start : m.end])
             rows = cache.get(idx)
             if rows is None:
-                # Everything but the second pass's coherence is computed once per mention.
-                container_cands: list[int] = []
-                if idx in links:
-                    # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
-                    b = links[idx][0]
-                    container_cands = [e for _, e, _ in ranked[b][:12]]
-                    if b in links:
-                        container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
-                inner_cands: list[int] = []
-                for a in contained_by.get(idx, ()):
-                    inner_cands += [e for _, e, _ in ranked[a][:12]]
-                full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
-                # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
-                # find its own country and state "in focus" and pass the precision guard.
-                own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
-                # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
-                # state's own context must not favour its towns over itself.
-                self_states = {e for _, e, _ in cands if int(gaz.feat[e]) == ADMIN1}
-                rows = cache[idx] = []
-                for prior, e, k in cands:
-                    gain = 0.0
-                    local = 0.0  # support from this article's own region, not just its country
-                    cc = gaz.country(e)
-                    a1 = int(gaz.a1[e])
-                    feat = int(gaz.feat[e])
-                    if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
-                        gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
-                    if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
-                        # A county's state is what tells the many "Anderson County"s apart.
-                        local += 3.0 if feat == ADMIN2 else 2.0
-                    if container_cands and any(_inside(gaz, e, c) for c in container_cands):
-                        local += 8.0 if links[idx][1] != "in" else 6.0
-                    if "container" in m.flags and feat in (ADMIN1, COUNTRY):
-                        local += 2.0
-                    if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
-                        local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-                    small_town_of_state_name = (
-                        "container" in m.flags and self_states and feat == CITY and int(gaz.pop[e]) < _STATE_NAMESAKE_POP
-                    )
-                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1 and not small_town_of_state_name:
-                        # "Richmond ... Madison County": readings that share a state with some reading of
-                        # the article's other names beat ones that stand alone.
-                        shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
-                        local += CO_STATE_BONUS * min(2, shared)
-                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
-                        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
-                        if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
-                            local += 1.5
-                    if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
-                        # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
-                        local += 4.0
-                    coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
-                    rows.append((e, k, prior + gain + local, local, a1, feat, coh_ok))
+                rows = cache[idx] = rows_of(idx, m, cands)
             best, best_score, best_local = None, -1e9, 0.0
-            for e, k, base, local, a1, feat, coh_ok in rows:
+            weigh = coherence is not None and len(cands) > 1
+            for e, k, base, local, f, coh_ok in rows:
                 coh = 0.0
-                if coherence is not None and len(cands) > 1 and feat != COUNTRY and coh_ok:
-                    coh = _coherence_bonus(gaz, e, a1, feat, span_key, coherence)
+                if weigh and f.feat != COUNTRY and coh_ok:
+                    coh = _coherence_bonus(e, f, keys[idx], coherence, near_point)
                 if base + coh > best_score:
                     best, best_score, best_local = (e, k), base + coh, local
             assert best is not None
             entry, kind = best
-            # For believing a span is a place at all, the same name written again elsewhere in its
-            # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
-            a1 = int(gaz.a1[entry])
-            own_a1, own_w = single_votes.get(idx, (-1, 0))
-            repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
-            if not _accept(gaz, m, entry, kind, max(best_local, 2.0 if repeat_ok else 0.0), text[m.start : m.end]):
-                continue
-            chosen[idx] = (entry, kind, best_local)
-
+            verdict = verdicts.get((idx, entry, kind, best_local))
+            if verdict is None:
+                verdict = verdicts[(idx, entry, kind, best_local)] = believable(idx, m, entry, kind, best_local)
+            if verdict:
+                chosen[idx] = (entry, kind, best_local)
         return chosen
 
     chosen = choose(None)
-    chosen = choose(_coherence(gaz, raw, chosen, text), chosen)
+    chosen = choose(_coherence(gaz, raw, chosen, keys), chosen)
 
     # A village abroad is only doubted when several names, or a dateline or group, agree on the
     # article's country ("Jordan ... Jordan" alone does not make Shakopee foreign).
