@@ -553,7 +553,17 @@ def resolve(
             rows.append((e, k, prior + gain + local, local, f, coh_ok))
         return rows
 
-    cache: dict[int, list[_Row]] = {}
+    def twin_of(idx: int, m: RawMention, cands: tuple[tuple[float, int, int], ...]) -> tuple[str, int, bool] | int:
+        """What a mention's reading depends on besides where it stands: repeats of a name ("Aleppo
+        ... Aleppo") with the same ranking and no container link in or out read alike.
+
+        (Anchors do not tell them apart: a repeat is an anchor exactly when the first is.)
+        """
+        if idx in links or idx in contained_by:
+            return idx
+        return (keys[idx], id(cands), "container" in m.flags)  # ``ranked`` keeps ``cands`` alive
+
+    cache: dict[tuple[str, int, bool] | int, list[_Row]] = {}
     verdicts: dict[tuple[int, int, int, float], bool] = {}  # the precision guard, same in both passes
 
     def believable(idx: int, m: RawMention, entry: int, kind: int, local: float) -> bool:
@@ -564,8 +574,22 @@ def resolve(
         repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
         return _accept(gaz, m, entry, kind, max(local, 2.0 if repeat_ok else 0.0), text[m.start : m.end])
 
+    def pick(idx: int, rows: list[_Row], coherence: _Coherence | None) -> tuple[int, int, float]:
+        """The best-scoring reading: (entry, kind, its local support)."""
+        best, best_score, best_local = None, -1e9, 0.0
+        weigh = coherence is not None and len(rows) > 1
+        for e, k, base, local, f, coh_ok in rows:
+            coh = 0.0
+            if weigh and f.feat != COUNTRY and coh_ok:
+                coh = _coherence_bonus(e, f, keys[idx], coherence, near_point)
+            if base + coh > best_score:
+                best, best_score, best_local = (e, k), base + coh, local
+        assert best is not None
+        return (*best, best_local)
+
     def choose(coherence: _Coherence | None, before: dict[int, tuple[int, int, float]] | None = None) -> dict[int, tuple[int, int, float]]:
         chosen: dict[int, tuple[int, int, float]] = {}  # idx -> (entry, kind, local)
+        picks: dict[tuple[str, int, bool] | int, tuple[int, int, float]] = {}
         for idx, (m, cands) in enumerate(zip(raw, ranked)):
             if not cands:
                 continue
@@ -574,24 +598,18 @@ def resolve(
                 if idx in before:
                     chosen[idx] = before[idx]
                 continue
-            rows = cache.get(idx)
-            if rows is None:
-                rows = cache[idx] = rows_of(idx, m, cands)
-            best, best_score, best_local = None, -1e9, 0.0
-            weigh = coherence is not None and len(cands) > 1
-            for e, k, base, local, f, coh_ok in rows:
-                coh = 0.0
-                if weigh and f.feat != COUNTRY and coh_ok:
-                    coh = _coherence_bonus(e, f, keys[idx], coherence, near_point)
-                if base + coh > best_score:
-                    best, best_score, best_local = (e, k), base + coh, local
-            assert best is not None
-            entry, kind = best
-            verdict = verdicts.get((idx, entry, kind, best_local))
+            twin = twin_of(idx, m, cands)
+            best = picks.get(twin)
+            if best is None:
+                rows = cache.get(twin)
+                if rows is None:
+                    rows = cache[twin] = rows_of(idx, m, cands)
+                best = picks[twin] = pick(idx, rows, coherence)
+            verdict = verdicts.get((idx, *best))
             if verdict is None:
-                verdict = verdicts[(idx, entry, kind, best_local)] = believable(idx, m, entry, kind, best_local)
+                verdict = verdicts[(idx, *best)] = believable(idx, m, *best)
             if verdict:
-                chosen[idx] = (entry, kind, best_local)
+                chosen[idx] = best
         return chosen
 
     chosen = choose(None)
