@@ -46,6 +46,15 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _any_near(la: float, lo: float, points: list[tuple[object, float, float]], skip: object, deg: float, km: float) -> bool:
+    """Whether a point not labelled ``skip`` lies within ``km`` of (la, lo); ``deg`` of latitude
+    is checked first, as a cheap bound."""
+    for label, plat, plon in points:
+        if label != skip and abs(la - plat) < deg and _km(la, lo, plat, plon) < km:
+            return True
+    return False
+
+
 def _prior(gaz: Gazetteer, entry: int, kind: int, m: RawMention, seats: frozenset[int] = frozenset()) -> float:
     """Context-free plausibility of one candidate."""
     feat = int(gaz.feat[entry])
@@ -432,20 +441,15 @@ def _coherence(gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[in
     return support, key_a1, points
 
 
-def _coherence_bonus(e: int, f: Facts, key: str, coherence: _Coherence, near_point: dict[int, tuple[str, ...]]) -> float:
-    """Second-pass support of reading ``e`` (facts ``f``) of name ``key``; ``near_point`` memoises,
-    per entry, the names whose first-pass town lies near it."""
+def _coherence_bonus(f: Facts, key: str, coherence: _Coherence) -> float:
+    """Second-pass support of a reading (its facts ``f``) of name ``key``."""
     support, key_a1, points = coherence
     bonus = 0.0
     if f.a1 >= 0:
         n = support.get(f.a1, 0) - (1 if key_a1.get(key) == f.a1 else 0)
         bonus += COHERE_STATE * min(COHERE_CAP, n)
-    if f.feat == CITY and points:
-        near = near_point.get(e)
-        if near is None:
-            near = near_point[e] = tuple(k for k, pla, plo in points if abs(f.lat - pla) < 1.0 and _km(f.lat, f.lon, pla, plo) < COHERE_NEAR_KM)
-        if any(k != key for k in near):
-            bonus += COHERE_NEAR
+    if f.feat == CITY and points and _any_near(f.lat, f.lon, points, key, 1.0, COHERE_NEAR_KM):
+        bonus += COHERE_NEAR
     return bonus
 
 
@@ -488,14 +492,6 @@ def resolve(
         contained_by.setdefault(b, []).append(a)
     doc_full_keys = {k for m, k in zip(raw, keys) if m.level is not None}
     facts = gaz.facts
-    near_anchor: dict[int, tuple[int, ...]] = {}  # entry -> the anchors (mention idx) near it
-    near_point: dict[int, tuple[str, ...]] = {}  # entry -> names of first-pass towns near it
-
-    def anchors_near(e: int, f: Facts) -> tuple[int, ...]:
-        got = near_anchor.get(e)
-        if got is None:
-            got = near_anchor[e] = tuple(i for i, alat, alon in anchors if abs(f.lat - alat) < 1.4 and _km(f.lat, f.lon, alat, alon) < 150)
-        return got
 
     def rows_of(idx: int, m: RawMention, cands: tuple[tuple[float, int, int], ...]) -> list[_Row]:
         """Each reading's score and support, save the second pass's coherence."""
@@ -544,7 +540,7 @@ def resolve(
                 shared = a1_keys.get(a1, 0) - (1 if a1 in own_key_a1s else 0)
                 local += CO_STATE_BONUS * min(2, shared)
             if anchors and several and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
-                if any(i != idx for i in anchors_near(e, f)):
+                if _any_near(f.lat, f.lon, anchors, idx, 1.4, 150):
                     local += 1.5
             if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
                 # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
@@ -581,7 +577,7 @@ def resolve(
         for e, k, base, local, f, coh_ok in rows:
             coh = 0.0
             if weigh and f.feat != COUNTRY and coh_ok:
-                coh = _coherence_bonus(e, f, keys[idx], coherence, near_point)
+                coh = _coherence_bonus(f, keys[idx], coherence)
             if base + coh > best_score:
                 best, best_score, best_local = (e, k), base + coh, local
         assert best is not None
