@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Facts, Gazetteer
@@ -91,43 +91,71 @@ def _top(gaz: Gazetteer, m: RawMention) -> list[tuple[float, int, int]]:
     return scored[:MAX_CANDIDATES]
 
 
-# Rankings already made, per gazetteer (see ``_rank_all``); bounded, and only for candidate lists
-# short enough that their key costs little memory ("Springfield"'s 300 are ranked afresh).
-_RANK_MEMO: dict[int, tuple[Gazetteer, dict[tuple, tuple[tuple[float, int, int], ...]]]] = {}
-_RANK_MEMO_MAX = 20_000
-_RANK_MEMO_CANDIDATES = 64
+@dataclass(frozen=True, slots=True)
+class _Readings:
+    """A name's ranked readings and what follows from them alone, worked out once for every
+    mention and article that has the same candidates and admin word."""
+
+    ranked: tuple[tuple[float, int, int], ...]  # (prior, entry, kind), best first
+    facts: tuple[Facts, ...]  # of each reading
+    states: frozenset[int]  # the readings that are admin1s
+    plausible_a1s: frozenset[int]  # admin1s of the readings within 3 of the best (of the first 12)
+    # Plausible readings in several countries ("Georgia", "Paris", "Dublin"), save a state whose
+    # rivals are only towns named after it ("Virginia"): the name says nothing about the country.
+    split: bool
 
 
-def _rank_memo(gaz: Gazetteer) -> dict[tuple, tuple[tuple[float, int, int], ...]]:
-    got = _RANK_MEMO.get(id(gaz))
+def _readings(gaz: Gazetteer, m: RawMention) -> _Readings:
+    ranked = tuple(_top(gaz, m))
+    facts = tuple(gaz.facts(e) for _, e, _ in ranked)
+    s0, f0 = ranked[0][0], facts[0]
+    rivals = [f for (s, _, _), f in zip(ranked[1:], facts[1:]) if s >= s0 - 3.5 and f.country != f0.country]
+    return _Readings(
+        ranked=ranked,
+        facts=facts,
+        states=frozenset(e for (_, e, _), f in zip(ranked, facts) if f.feat == ADMIN1),
+        plausible_a1s=frozenset(f.a1 for (s, _, _), f in zip(ranked[:12], facts) if s >= s0 - 3.0 and f.a1 >= 0),
+        split=bool(rivals) and (f0.feat not in (ADMIN1, COUNTRY) or any(f.feat != CITY for f in rivals)),
+    )
+
+
+# Readings already worked out, per gazetteer (see ``_read_all``); bounded, and only for candidate
+# lists short enough that their key costs little memory ("Springfield"'s 300 are ranked afresh).
+_READINGS_MEMO: dict[int, tuple[Gazetteer, dict[tuple, _Readings]]] = {}
+_READINGS_MEMO_MAX = 20_000
+_READINGS_MEMO_CANDIDATES = 64
+
+
+def _readings_memo(gaz: Gazetteer) -> dict[tuple, _Readings]:
+    got = _READINGS_MEMO.get(id(gaz))
     if got is None or got[0] is not gaz:
-        got = _RANK_MEMO[id(gaz)] = (gaz, {})
+        got = _READINGS_MEMO[id(gaz)] = (gaz, {})
     memo = got[1]
-    if len(memo) >= _RANK_MEMO_MAX:
+    if len(memo) >= _READINGS_MEMO_MAX:
         memo.clear()
     return memo
 
 
-def _rank_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[tuple[tuple[float, int, int], ...]]:
-    """``_top`` for every mention, computed once per distinct (candidates, level).
+def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Readings | None]:
+    """``_readings`` of every mention, worked out once per distinct (candidates, level).
 
     News repeats its places ("Paris ... Paris ... Paris"), within an article and across articles;
     ranking candidates is a costly part of resolution, and it depends only on the candidates and
-    the admin word. Rankings are shared tuples: callers must not change them.
+    the admin word. Readings are shared: callers must not change them.
     """
-    memo = _rank_memo(gaz)
-    local: dict[tuple, tuple[tuple[float, int, int], ...]] = {}
-    out: list[tuple[tuple[float, int, int], ...]] = []
+    memo = _readings_memo(gaz)
+    local: dict[tuple, _Readings] = {}
+    out: list[_Readings | None] = []
     for i, m in enumerate(raw):
         if i in skip or not m.candidates:
-            out.append(())
+            out.append(None)
             continue
         head = m.candidates[:300]
         key = (m.level, tuple(head))
-        cache = memo if len(head) <= _RANK_MEMO_CANDIDATES else local
+        cache = memo if len(head) <= _READINGS_MEMO_CANDIDATES else local
         got = cache.get(key)
         if got is None:
-            got = cache[key] = tuple(_top(gaz, m))
+            got = cache[key] = _readings(gaz, m)
         out.append(got)
     return out
 
@@ -136,17 +164,13 @@ _NO_VOTE = frozenset({"partial", "first_name"})
 _NO_VOTES: tuple[Counter, Counter] = (Counter(), Counter())
 
 
-def _plausible_admin1s(
-    gaz: Gazetteer, raw: list[RawMention], ranked: list[tuple[tuple[float, int, int], ...]], keys: list[str]
-) -> tuple[dict[str, set[int]], Counter]:
+def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], keys: list[str]) -> tuple[dict[str, frozenset[int]], Counter]:
     """Per name, the admin1s of its plausible readings; per admin1, how many names have one there."""
-    facts = gaz.facts
-    key_a1s: dict[str, set[int]] = {}
-    for m, cands, key in zip(raw, ranked, keys):
-        if not cands or m.flags & _NO_VOTE or key in key_a1s:
+    key_a1s: dict[str, frozenset[int]] = {}
+    for m, r, key in zip(raw, readings, keys):
+        if r is None or m.flags & _NO_VOTE or key in key_a1s:
             continue
-        top = cands[0][0]
-        key_a1s[key] = {a for s, e, _ in cands[:12] if s >= top - 3.0 and (a := facts(e).a1) >= 0}
+        key_a1s[key] = r.plausible_a1s
     a1_keys: Counter = Counter()
     for a1s in key_a1s.values():
         a1_keys.update(a1s)
@@ -154,7 +178,7 @@ def _plausible_admin1s(
 
 
 def _focus(
-    gaz: Gazetteer, ranked: list[tuple[tuple[float, int, int], ...]], ms: list[RawMention], keys: list[str], country_hint: str | None
+    readings: list[_Readings | None], ms: list[RawMention], keys: list[str], country_hint: str | None
 ) -> tuple[Counter, Counter, dict[int, tuple[Counter, Counter]], dict[int, tuple[int, int]], Counter]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
@@ -163,23 +187,17 @@ def _focus(
     """
     countries: Counter = Counter()
     admin1s: Counter = Counter()
-    by_key: dict[str, tuple[Counter, Counter]] = {}
-    own: dict[int, tuple[Counter, Counter]] = {}
+    by_key: dict[str, tuple[Counter, Counter]] = {}  # only names that voted
     single: dict[int, tuple[int, int]] = {}
     country_keys: Counter = Counter()  # distinct names voting for each country
     if country_hint:
         countries[country_hint.upper()] += 3
-    facts = gaz.facts
-    for idx, (m, cands) in enumerate(zip(ms, ranked)):
-        if not cands:
+    for idx, (m, r) in enumerate(zip(ms, readings)):
+        if r is None:
             continue
-        mine = by_key.get(keys[idx])
-        if mine is None:
-            mine = by_key[keys[idx]] = (Counter(), Counter())
-        own[idx] = mine
-        s0, e0, k0 = cands[0]
-        margin = s0 - cands[1][0] if len(cands) > 1 else 9.0
-        f0 = facts(e0)
+        cands = r.ranked
+        margin = cands[0][0] - cands[1][0] if len(cands) > 1 else 9.0
+        f0 = r.facts[0]
         feat, cc0 = f0.feat, f0.country
         if m.in_dateline:
             countries[cc0] += 3
@@ -188,16 +206,13 @@ def _focus(
         if m.flags & _NO_VOTE:
             # "Guy" (a first name, and a hamlet in Arkansas) must not pull "Paris" to Arkansas.
             continue
-        # "Georgia", "Paris", "Dublin": a name with plausible readings in several countries says
-        # nothing about the article's country, and must not vote for its own most famous reading.
-        rivals = [e for s, e, _ in cands[1:] if s >= s0 - 3.5 and facts(e).country != cc0]
-        if rivals:
-            # "Virginia" the state still votes when its rivals are only towns named after it;
-            # "Georgia" (a country and a state) does not.
-            if feat not in (ADMIN1, COUNTRY) or any(facts(e).feat != CITY for e in rivals):
-                continue
+        if r.split:
+            # "Georgia", "Paris", "Dublin": must not vote for its own most famous reading.
+            continue
         weight = 2 if feat in (COUNTRY, ADMIN1) else 1
-        if not mine[0]:
+        mine = by_key.get(keys[idx])
+        if mine is None:
+            mine = by_key[keys[idx]] = (Counter(), Counter())
             country_keys[cc0] += 1
         countries[cc0] += weight
         mine[0][cc0] += weight
@@ -206,14 +221,15 @@ def _focus(
             admin1s[a1] += weight
             mine[1][a1] += weight
         single[idx] = (a1, weight)
+    own = {idx: by_key.get(keys[idx], _NO_VOTES) for idx, r in enumerate(readings) if r is not None}
     return countries, admin1s, own, single, country_keys
 
 
-def _anchors(gaz: Gazetteer, ranked: list[tuple[tuple[float, int, int], ...]]) -> list[tuple[int, float, float]]:
+def _anchors(readings: list[_Readings | None]) -> list[tuple[int, float, float]]:
     """Confidently resolved cities, used to favour candidates near them."""
     out = []
-    for idx, cands in enumerate(ranked):
-        if cands and (f := gaz.facts(cands[0][1])).feat == CITY and (len(cands) == 1 or cands[0][0] - cands[1][0] >= 1.5):
+    for idx, r in enumerate(readings):
+        if r is not None and (f := r.facts[0]).feat == CITY and (len(r.ranked) == 1 or r.ranked[0][0] - r.ranked[1][0] >= 1.5):
             out.append((idx, f.lat, f.lon))
     return out
 
@@ -474,8 +490,9 @@ def resolve(
     raw = [_in_context(text, m) for m in raw]
     keys = [norm_key(text[m.start : m.end]) for m in raw]  # spans never move after recognition
     junk = {i for i, m in enumerate(raw) if _junk(text, m, lex, keys[i])}
-    ranked = _rank_all(gaz, raw, junk)
-    countries, admin1s, own_votes, single_votes, country_keys = _focus(gaz, ranked, raw, keys, country_hint)
+    readings = _read_all(gaz, raw, junk)
+    ranked = [r.ranked if r is not None else () for r in readings]
+    countries, admin1s, own_votes, single_votes, country_keys = _focus(readings, raw, keys, country_hint)
     for cc in dateline_countries:
         countries[cc] += 3
     for cc in cue_countries:
@@ -484,8 +501,8 @@ def resolve(
         admin1s[a1] += 2
         countries[gaz.country(a1)] += 1
     top_country = countries.most_common(1)[0][0] if countries else None
-    anchors = _anchors(gaz, ranked)
-    key_a1s, a1_keys = _plausible_admin1s(gaz, raw, ranked, keys)
+    anchors = _anchors(readings)
+    key_a1s, a1_keys = _plausible_admin1s(raw, readings, keys)
     links = _links(text, raw)
     contained_by: dict[int, list[int]] = {}
     for a, (b, _) in links.items():
@@ -512,15 +529,14 @@ def resolve(
         own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
         # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
         # state's own context must not favour its towns over itself.
-        self_states = {e for _, e, _ in cands if facts(e).feat == ADMIN1}
+        self_states = readings[idx].states
         in_container = "container" in m.flags
         several = len(cands) > 1
         own_key_a1s = key_a1s.get(span_key, ())
         rows = []
-        for prior, e, k in cands:
+        for (prior, e, k), f in zip(cands, readings[idx].facts):
             gain = 0.0
             local = 0.0  # support from this article's own region, not just its country
-            f = facts(e)
             cc, a1, feat = f.country, f.a1, f.feat
             if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
                 gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
