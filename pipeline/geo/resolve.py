@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Facts, Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
@@ -234,25 +234,30 @@ def _anchors(readings: list[_Readings | None]) -> list[tuple[int, float, float]]
     return out
 
 
-_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str]]] = {}
+_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]] = {}
 
 
-def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str]]:
+def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]:
     got = _QUAL_RES.get(id(lex))
     if got is None:
         before = dict(lex.qualifiers_before)
         after = dict(lex.qualifiers_after)
         b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_before) + r") $")
         a = re.compile(r"(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_after) + r")(?![a-z])")
-        got = _QUAL_RES[id(lex)] = (b, a, before, after)
+        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before))
     return got
 
 
 def _qualifier(text: str, m: RawMention, lex: Lexicon) -> str | None:
-    b, a, before, after = _qualifier_res(lex)
-    hit = b.search(text[max(0, m.start - 24) : m.start].lower())
-    if hit:
-        return before[hit.group(1)]
+    b, a, before, after, phrases = _qualifier_res(lex)
+    window = text[max(0, m.start - 24) : m.start].lower()
+    # ``b`` can only match a phrase and a space at the window's end (``$`` also allows a final
+    # newline); most mentions have none, and a suffix test is far cheaper than the search.
+    tail = window[:-1] if window.endswith("\n") else window
+    if tail.endswith(" ") and tail[:-1].endswith(phrases):
+        hit = b.search(window)
+        if hit:
+            return before[hit.group(1)]
     hit = a.match(text[m.end : m.end + 16].lower())
     return after[hit.group(1)] if hit else None
 
@@ -353,6 +358,12 @@ def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
 _OFFICE_OF = re.compile(r"\s+of\s")
 
 
+def _after_comma(text: str, pos: int) -> bool:
+    """Whether ``text`` has ", " right before ``pos`` (or ", " and a newline, which ``$`` lets
+    ``_UNKNOWN_THEN_COMMA`` match too): a cheap test before that search."""
+    return text.endswith(", ", 0, pos) or text.endswith(", \n", 0, pos)
+
+
 def _in_context(text: str, m: RawMention) -> RawMention:
     """A copy of ``m`` with what its surroundings say that the recogniser missed.
 
@@ -365,7 +376,7 @@ def _in_context(text: str, m: RawMention) -> RawMention:
     if m.level is not None and _OFFICE_OF.match(text, m.end) and text[m.start : m.end].rsplit(None, 1)[-1].lower() == "department":
         # "Indiana Department of Transportation": a state's office, not a department (district).
         m = replace(m, level=None)
-    if m.container is None and "container" not in m.flags and _UNKNOWN_THEN_COMMA.search(text, max(0, m.start - 60), m.start):
+    if m.container is None and "container" not in m.flags and _after_comma(text, m.start) and _UNKNOWN_THEN_COMMA.search(text, max(0, m.start - 60), m.start):
         # "located at Zamanly, Gadabay": the village is unknown, the name after the comma is
         # still where it lies.
         m = replace(m, flags=m.flags | {"container"})
@@ -813,7 +824,8 @@ def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[Pl
 
 
 def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int, lex: Lexicon) -> PlaceMention:
-    feat = int(gaz.feat[entry])
+    f = gaz.facts(entry)
+    feat = f.feat
     qualifier = _qualifier(text, m, lex)
     if feat in (ADMIN1, COUNTRY, REGION):
         precision = 3
@@ -830,20 +842,19 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
         rule = "gazetteer:container"
     if feat == ADMIN2 and entry not in gaz.admin2_has_seat:
         rule += ":admin1_centre"
-    a1 = int(gaz.a1[entry])
     return PlaceMention(
         start=m.start,
         end=m.end,
         text=text[m.start : m.end],
         name=gaz.names[entry],
         geonames_id=int(gaz.gid[entry]),
-        feature=gaz.feature(entry),
-        country_code=gaz.country(entry) or None,  # continents and oceans: no country
-        admin1=gaz.names[a1] if a1 >= 0 else None,
-        latitude=round(float(gaz.lat[entry]), 5),
-        longitude=round(float(gaz.lon[entry]), 5),
+        feature=FEATURES[feat],
+        country_code=f.country or None,  # continents and oceans: no country
+        admin1=gaz.names[f.a1] if f.a1 >= 0 else None,
+        latitude=round(f.lat, 5),
+        longitude=round(f.lon, 5),
         geo_precision=precision,
-        population=int(gaz.pop[entry]),
+        population=f.pop,
         rule=rule,
         qualifier=qualifier,
     )
