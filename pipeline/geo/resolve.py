@@ -119,21 +119,23 @@ def _readings(gaz: Gazetteer, m: RawMention) -> _Readings:
     )
 
 
-# Readings already worked out, per gazetteer (see ``_read_all``); bounded, and only for candidate
-# lists short enough that their key costs little memory ("Springfield"'s 300 are ranked afresh).
-_READINGS_MEMO: dict[int, tuple[Gazetteer, dict[tuple, _Readings]]] = {}
+# Readings already worked out, per gazetteer (see ``_read_all``), in two bounded memos: one for
+# the usual short candidate lists, a smaller one for names with many ("Washington", "Santiago"),
+# whose keys weigh up to ~20 kB each.
+_READINGS_MEMO: dict[int, tuple[Gazetteer, dict[tuple, _Readings], dict[tuple, _Readings]]] = {}
 _READINGS_MEMO_MAX = 20_000
-_READINGS_MEMO_CANDIDATES = 64
+_READINGS_MEMO_BIG_MAX = 500
+_READINGS_MEMO_SHORT = 64
 
 
-def _readings_memo(gaz: Gazetteer) -> dict[tuple, _Readings]:
+def _readings_memos(gaz: Gazetteer) -> tuple[dict[tuple, _Readings], dict[tuple, _Readings]]:
     got = _READINGS_MEMO.get(id(gaz))
     if got is None or got[0] is not gaz:
-        got = _READINGS_MEMO[id(gaz)] = (gaz, {})
-    memo = got[1]
-    if len(memo) >= _READINGS_MEMO_MAX:
-        memo.clear()
-    return memo
+        got = _READINGS_MEMO[id(gaz)] = (gaz, {}, {})
+    for memo, cap in ((got[1], _READINGS_MEMO_MAX), (got[2], _READINGS_MEMO_BIG_MAX)):
+        if len(memo) >= cap:
+            memo.clear()
+    return got[1], got[2]
 
 
 def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Readings | None]:
@@ -143,8 +145,7 @@ def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Re
     ranking candidates is a costly part of resolution, and it depends only on the candidates and
     the admin word. Readings are shared: callers must not change them.
     """
-    memo = _readings_memo(gaz)
-    local: dict[tuple, _Readings] = {}
+    short, big = _readings_memos(gaz)
     out: list[_Readings | None] = []
     for i, m in enumerate(raw):
         if i in skip or not m.candidates:
@@ -152,10 +153,10 @@ def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Re
             continue
         head = m.candidates[:300]
         key = (m.level, tuple(head))
-        cache = memo if len(head) <= _READINGS_MEMO_CANDIDATES else local
-        got = cache.get(key)
+        memo = short if len(head) <= _READINGS_MEMO_SHORT else big
+        got = memo.get(key)
         if got is None:
-            got = cache[key] = _readings(gaz, m)
+            got = memo[key] = _readings(gaz, m)
         out.append(got)
     return out
 
