@@ -119,23 +119,34 @@ def _readings(gaz: Gazetteer, m: RawMention) -> _Readings:
     )
 
 
-# Readings already worked out, per gazetteer (see ``_read_all``), in two bounded memos: one for
-# the usual short candidate lists, a smaller one for names with many ("Washington", "Santiago"),
-# whose keys weigh up to ~20 kB each.
-_READINGS_MEMO: dict[int, tuple[Gazetteer, dict[tuple, _Readings], dict[tuple, _Readings]]] = {}
-_READINGS_MEMO_MAX = 20_000
-_READINGS_MEMO_BIG_MAX = 500
-_READINGS_MEMO_SHORT = 64
+class _ReadingsMemo:
+    """Readings already worked out for one gazetteer (see ``_read_all``).
+
+    Bounded by the candidates its keys hold (~300 bytes each with their readings, so ~18 MB at
+    most), not by its length: "Washington" alone brings 300.
+    """
+
+    MAX_HELD = 60_000
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.gaz = gaz
+        self.table: dict[tuple, _Readings] = {}
+        self.held = 0
+
+    def get(self, m: RawMention) -> _Readings:
+        head = m.candidates[:300]
+        key = (m.level, tuple(head))
+        got = self.table.get(key)
+        if got is None:
+            if self.held + len(head) > self.MAX_HELD:
+                self.table.clear()
+                self.held = 0
+            got = self.table[key] = _readings(self.gaz, m)
+            self.held += len(head)
+        return got
 
 
-def _readings_memos(gaz: Gazetteer) -> tuple[dict[tuple, _Readings], dict[tuple, _Readings]]:
-    got = _READINGS_MEMO.get(id(gaz))
-    if got is None or got[0] is not gaz:
-        got = _READINGS_MEMO[id(gaz)] = (gaz, {}, {})
-    for memo, cap in ((got[1], _READINGS_MEMO_MAX), (got[2], _READINGS_MEMO_BIG_MAX)):
-        if len(memo) >= cap:
-            memo.clear()
-    return got[1], got[2]
+_READINGS_MEMO: dict[int, _ReadingsMemo] = {}
 
 
 def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Readings | None]:
@@ -145,20 +156,10 @@ def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Re
     ranking candidates is a costly part of resolution, and it depends only on the candidates and
     the admin word. Readings are shared: callers must not change them.
     """
-    short, big = _readings_memos(gaz)
-    out: list[_Readings | None] = []
-    for i, m in enumerate(raw):
-        if i in skip or not m.candidates:
-            out.append(None)
-            continue
-        head = m.candidates[:300]
-        key = (m.level, tuple(head))
-        memo = short if len(head) <= _READINGS_MEMO_SHORT else big
-        got = memo.get(key)
-        if got is None:
-            got = memo[key] = _readings(gaz, m)
-        out.append(got)
-    return out
+    memo = _READINGS_MEMO.get(id(gaz))
+    if memo is None or memo.gaz is not gaz:
+        memo = _READINGS_MEMO[id(gaz)] = _ReadingsMemo(gaz)
+    return [None if i in skip or not m.candidates else memo.get(m) for i, m in enumerate(raw)]
 
 
 _NO_VOTE = frozenset({"partial", "first_name"})
