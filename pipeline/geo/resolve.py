@@ -163,25 +163,28 @@ def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Re
 
 
 _NO_VOTE = frozenset({"partial", "first_name"})
-_NO_VOTES: tuple[Counter, Counter] = (Counter(), Counter())
+# A name's own votes: per country, per admin1 (plain dicts, read with .get: made per name voting).
+_Votes = tuple[dict[str, int], dict[int, int]]
+_NO_VOTES: _Votes = ({}, {})
 
 
-def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], keys: list[str]) -> tuple[dict[str, frozenset[int]], Counter]:
+def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], keys: list[str]) -> tuple[dict[str, frozenset[int]], dict[int, int]]:
     """Per name, the admin1s of its plausible readings; per admin1, how many names have one there."""
     key_a1s: dict[str, frozenset[int]] = {}
     for m, r, key in zip(raw, readings, keys):
         if r is None or m.flags & _NO_VOTE or key in key_a1s:
             continue
         key_a1s[key] = r.plausible_a1s
-    a1_keys: Counter = Counter()
+    a1_keys: dict[int, int] = {}
     for a1s in key_a1s.values():
-        a1_keys.update(a1s)
+        for a1 in a1s:
+            a1_keys[a1] = a1_keys.get(a1, 0) + 1
     return key_a1s, a1_keys
 
 
 def _focus(
     readings: list[_Readings | None], ms: list[RawMention], keys: list[str], country_hint: str | None
-) -> tuple[Counter, Counter, dict[int, tuple[Counter, Counter]], dict[int, tuple[int, int]], Counter]:
+) -> tuple[Counter, Counter, dict[int, _Votes], dict[int, tuple[int, int]], Counter]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
     A mention's own votes are those of every mention of the same name: "Jordan ... Jordan" must
@@ -189,7 +192,7 @@ def _focus(
     """
     countries: Counter = Counter()
     admin1s: Counter = Counter()
-    by_key: dict[str, tuple[Counter, Counter]] = {}  # only names that voted
+    by_key: dict[str, _Votes] = {}  # only names that voted
     single: dict[int, tuple[int, int]] = {}
     country_keys: Counter = Counter()  # distinct names voting for each country
     if country_hint:
@@ -214,14 +217,14 @@ def _focus(
         weight = 2 if feat in (COUNTRY, ADMIN1) else 1
         mine = by_key.get(keys[idx])
         if mine is None:
-            mine = by_key[keys[idx]] = (Counter(), Counter())
+            mine = by_key[keys[idx]] = ({}, {})
             country_keys[cc0] += 1
         countries[cc0] += weight
-        mine[0][cc0] += weight
+        mine[0][cc0] = mine[0].get(cc0, 0) + weight
         a1 = f0.a1 if feat != COUNTRY else -1
         if a1 >= 0:
             admin1s[a1] += weight
-            mine[1][a1] += weight
+            mine[1][a1] = mine[1].get(a1, 0) + weight
         single[idx] = (a1, weight)
     own = {idx: by_key.get(keys[idx], _NO_VOTES) for idx, r in enumerate(readings) if r is not None}
     return countries, admin1s, own, single, country_keys
@@ -536,7 +539,7 @@ def resolve(
         inner_cands: list[int] = []
         for a in contained_by.get(idx, ()):
             inner_cands += [e for _, e, _ in ranked[a][:12]]
-        full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
+        full_written = bool(doc_full_keys) and any(fk.startswith(span_key + " ") for fk in doc_full_keys)
         # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
         # find its own country and state "in focus" and pass the precision guard.
         own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
@@ -700,7 +703,7 @@ def _relocate(
     chosen: dict[int, tuple[int, int, float]],
     links: dict[int, tuple[int, str]],
     countries: Counter,
-    own_votes: dict[int, tuple[Counter, Counter]],
+    own_votes: dict[int, _Votes],
     top_country: str | None,
     admin1s: Counter,
     region_admin1s: tuple[int, ...],
