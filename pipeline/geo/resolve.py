@@ -146,7 +146,9 @@ class _ReadingsMemo:
         return got
 
 
-_READINGS_MEMO: dict[int, _ReadingsMemo] = {}
+# One memo, for the gazetteer used last (a worker uses one): holding none for older gazetteers
+# keeps them from being pinned in memory by it.
+_READINGS_MEMO: list[_ReadingsMemo] = []
 
 
 def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Readings | None]:
@@ -156,9 +158,10 @@ def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Re
     ranking candidates is a costly part of resolution, and it depends only on the candidates and
     the admin word. Readings are shared: callers must not change them.
     """
-    memo = _READINGS_MEMO.get(id(gaz))
+    memo = _READINGS_MEMO[0] if _READINGS_MEMO else None
     if memo is None or memo.gaz is not gaz:
-        memo = _READINGS_MEMO[id(gaz)] = _ReadingsMemo(gaz)
+        memo = _ReadingsMemo(gaz)
+        _READINGS_MEMO[:] = [memo]
     return [None if i in skip or not m.candidates else memo.get(m) for i, m in enumerate(raw)]
 
 
