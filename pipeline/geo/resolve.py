@@ -349,15 +349,17 @@ def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
         if key in lex.name_heads and _NEXT_CAP.match(text, m.end):
             return True
         prev = _PREV_WORD_RE.search(text, max(0, m.start - 16), m.start)
-        pk = norm_key(prev.group(1)) if prev else ""
-        if prev and (prev.group(1)[0].isupper() or pk in _LOWER_HEADS):
-            if pk in lex.name_heads and pk not in _ENGLISH_HEADS:
+        if prev:
+            word = prev.group(1)
+            pk = norm_key(word)
+            if pk in lex.name_heads and pk not in _ENGLISH_HEADS and (word[0].isupper() or pk in _LOWER_HEADS):
                 return True
         if span[:3] in ("Al ", "Al-", "El ", "El-") and _ARTICLE_NEXT.match(text, m.end):
             return True  # "Al Wadi" of "Al Wadi Al Kabeer": the head of a longer unknown name
-        nxt = text[m.end : m.end + 16].split(None, 1)
-        if text[m.end : m.end + 1] == " " and nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
-            return True
+        if text[m.end : m.end + 1] == " ":
+            nxt = text[m.end : m.end + 16].split(None, 1)
+            if nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
+                return True
     if " " not in span and len(span) >= 2 and span[-1].isupper() and any(c.islower() for c in span):
         return True
     return False
