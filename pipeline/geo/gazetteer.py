@@ -8,11 +8,23 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import GazetteerError
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION
 
-__all__ = ["ADMIN1", "ADMIN2", "CITY", "COUNTRY", "REGION", "Gazetteer", "load_gazetteer"]
+__all__ = ["ADMIN1", "ADMIN2", "CITY", "COUNTRY", "REGION", "Facts", "Gazetteer", "load_gazetteer"]
+
+
+class Facts(NamedTuple):
+    """What the resolver asks of one entry, read out of the parallel arrays in one go."""
+
+    feat: int
+    country: str
+    a1: int  # admin1 entry, -1 when none
+    pop: int
+    lat: float
+    lon: float
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -39,6 +51,10 @@ class Gazetteer:
     # Memo of recent lookups: news repeats the same capitalised words, and a dict hit is ~30x
     # cheaper than a bisect over 560k keys (kept instead of a full dict to keep loading fast).
     _memo: dict[str, tuple[tuple[int, int], ...]]
+    # Memo of ``facts``: resolution reads the same few thousand entries' fields over and over,
+    # and one dict hit replaces several array reads (kept lazy: a tuple per entry for all 286k
+    # would cost ~70 MB and load time).
+    _facts: dict[int, Facts]
 
     def lookup(self, key: str) -> list[tuple[int, int]]:
         """(entry, kind) pairs for a folded name key (see ``normalize.norm_key``); empty when unknown."""
@@ -54,6 +70,22 @@ class Gazetteer:
                 self._memo.clear()
             self._memo[key] = hit
         return list(hit)
+
+    def facts(self, entry: int) -> Facts:
+        """Feature code, country, admin1 entry, population and point of ``entry``."""
+        got = self._facts.get(entry)
+        if got is None:
+            if len(self._facts) >= _FACTS_MAX:
+                self._facts.clear()
+            got = self._facts[entry] = Facts(
+                int(self.feat[entry]),
+                self.cc_codes[int(self.cc_idx[entry])],
+                int(self.a1[entry]),
+                int(self.pop[entry]),
+                float(self.lat[entry]),
+                float(self.lon[entry]),
+            )
+        return got
 
     def __contains__(self, key: str) -> bool:
         return bool(self.lookup(key))
@@ -80,6 +112,7 @@ class Gazetteer:
 
 
 _MEMO_MAX = 200_000
+_FACTS_MAX = 50_000
 _CACHE: dict[Path, Gazetteer] = {}
 _LOCK = threading.Lock()
 
@@ -116,6 +149,7 @@ def _read(path: Path) -> Gazetteer:
         admin2_has_seat=frozenset(raw["admin2_has_seat"]),
         _admin1_town={raw["gid"][a1]: town for a1, town in raw.get("admin1_town", {}).items()},
         _memo={},
+        _facts={},
     )
 
 

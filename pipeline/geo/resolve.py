@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
-from pipeline.geo.gazetteer import Gazetteer
+from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
+from pipeline.geo.gazetteer import Facts, Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
 from pipeline.geo.recognize import RawMention, recognize
@@ -44,6 +44,15 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _any_near(la: float, lo: float, points: list[tuple[object, float, float]], skip: object, deg: float, km: float) -> bool:
+    """Whether a point not labelled ``skip`` lies within ``km`` of (la, lo); ``deg`` of latitude
+    is checked first, as a cheap bound."""
+    for label, plat, plon in points:
+        if label != skip and abs(la - plat) < deg and _km(la, lo, plat, plon) < km:
+            return True
+    return False
 
 
 def _prior(gaz: Gazetteer, entry: int, kind: int, m: RawMention, seats: frozenset[int] = frozenset()) -> float:
@@ -82,52 +91,103 @@ def _top(gaz: Gazetteer, m: RawMention) -> list[tuple[float, int, int]]:
     return scored[:MAX_CANDIDATES]
 
 
-def _rank_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[list[tuple[float, int, int]]]:
-    """``_top`` for every mention, computed once per distinct (candidates, level) in the article.
+@dataclass(frozen=True, slots=True)
+class _Readings:
+    """A name's ranked readings and what follows from them alone, worked out once for every
+    mention and article that has the same candidates and admin word."""
 
-    News repeats its places ("Paris ... Paris ... Paris"); ranking 300 candidates is the costly
-    part of resolution, and it depends only on the candidates and the admin word.
+    ranked: tuple[tuple[float, int, int], ...]  # (prior, entry, kind), best first
+    facts: tuple[Facts, ...]  # of each reading
+    states: frozenset[int]  # the readings that are admin1s
+    plausible_a1s: frozenset[int]  # admin1s of the readings within 3 of the best (of the first 12)
+    # Plausible readings in several countries ("Georgia", "Paris", "Dublin"), save a state whose
+    # rivals are only towns named after it ("Virginia"): the name says nothing about the country.
+    split: bool
+
+
+def _readings(gaz: Gazetteer, m: RawMention) -> _Readings:
+    ranked = tuple(_top(gaz, m))
+    facts = tuple(gaz.facts(e) for _, e, _ in ranked)
+    s0, f0 = ranked[0][0], facts[0]
+    rivals = [f for (s, _, _), f in zip(ranked[1:], facts[1:]) if s >= s0 - 3.5 and f.country != f0.country]
+    return _Readings(
+        ranked=ranked,
+        facts=facts,
+        states=frozenset(e for (_, e, _), f in zip(ranked, facts) if f.feat == ADMIN1),
+        plausible_a1s=frozenset(f.a1 for (s, _, _), f in zip(ranked[:12], facts) if s >= s0 - 3.0 and f.a1 >= 0),
+        split=bool(rivals) and (f0.feat not in (ADMIN1, COUNTRY) or any(f.feat != CITY for f in rivals)),
+    )
+
+
+class _ReadingsMemo:
+    """Readings already worked out for one gazetteer (see ``_read_all``).
+
+    Bounded by the candidates its keys hold (~300 bytes each with their readings, so ~18 MB at
+    most), not by its length: "Washington" alone brings 300.
     """
-    memo: dict[tuple, list[tuple[float, int, int]]] = {}
-    out = []
-    for i, m in enumerate(raw):
-        if i in skip or not m.candidates:
-            out.append([])
-            continue
-        key = (m.level, tuple(m.candidates[:300]))
-        got = memo.get(key)
+
+    MAX_HELD = 60_000
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.gaz = gaz
+        self.table: dict[tuple, _Readings] = {}
+        self.held = 0
+
+    def get(self, m: RawMention) -> _Readings:
+        head = m.candidates[:300]
+        key = (m.level, tuple(head))
+        got = self.table.get(key)
         if got is None:
-            got = memo[key] = _top(gaz, m)
-        out.append(got)
-    return out
+            if self.held + len(head) > self.MAX_HELD:
+                self.table.clear()
+                self.held = 0
+            got = self.table[key] = _readings(self.gaz, m)
+            self.held += len(head)
+        return got
+
+
+# One memo, for the gazetteer used last (a worker uses one): holding none for older gazetteers
+# keeps them from being pinned in memory by it.
+_READINGS_MEMO: list[_ReadingsMemo] = []
+
+
+def _read_all(gaz: Gazetteer, raw: list[RawMention], skip: set[int]) -> list[_Readings | None]:
+    """``_readings`` of every mention, worked out once per distinct (candidates, level).
+
+    News repeats its places ("Paris ... Paris ... Paris"), within an article and across articles;
+    ranking candidates is a costly part of resolution, and it depends only on the candidates and
+    the admin word. Readings are shared: callers must not change them.
+    """
+    memo = _READINGS_MEMO[0] if _READINGS_MEMO else None
+    if memo is None or memo.gaz is not gaz:
+        memo = _ReadingsMemo(gaz)
+        _READINGS_MEMO[:] = [memo]
+    return [None if i in skip or not m.candidates else memo.get(m) for i, m in enumerate(raw)]
 
 
 _NO_VOTE = frozenset({"partial", "first_name"})
-_NO_VOTES: tuple[Counter, Counter] = (Counter(), Counter())
+# A name's own votes: per country, per admin1 (plain dicts, read with .get: made per name voting).
+_Votes = tuple[dict[str, int], dict[int, int]]
+_NO_VOTES: _Votes = ({}, {})
 
 
-def _plausible_admin1s(
-    gaz: Gazetteer, raw: list[RawMention], ranked: list[list[tuple[float, int, int]]], text: str
-) -> tuple[dict[str, set[int]], Counter]:
+def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], keys: list[str]) -> tuple[dict[str, frozenset[int]], dict[int, int]]:
     """Per name, the admin1s of its plausible readings; per admin1, how many names have one there."""
-    key_a1s: dict[str, set[int]] = {}
-    for m, cands in zip(raw, ranked):
-        if not cands or m.flags & _NO_VOTE:
+    key_a1s: dict[str, frozenset[int]] = {}
+    for m, r, key in zip(raw, readings, keys):
+        if r is None or m.flags & _NO_VOTE or key in key_a1s:
             continue
-        key = norm_key(text[m.start : m.end])
-        if key in key_a1s:
-            continue
-        top = cands[0][0]
-        key_a1s[key] = {a for s, e, _ in cands[:12] if s >= top - 3.0 and (a := int(gaz.a1[e])) >= 0}
-    a1_keys: Counter = Counter()
+        key_a1s[key] = r.plausible_a1s
+    a1_keys: dict[int, int] = {}
     for a1s in key_a1s.values():
-        a1_keys.update(a1s)
+        for a1 in a1s:
+            a1_keys[a1] = a1_keys.get(a1, 0) + 1
     return key_a1s, a1_keys
 
 
 def _focus(
-    gaz: Gazetteer, ranked: list[list[tuple[float, int, int]]], ms: list[RawMention], country_hint: str | None, text: str
-) -> tuple[Counter, Counter, dict[int, tuple[Counter, Counter]]]:
+    readings: list[_Readings | None], ms: list[RawMention], keys: list[str], country_hint: str | None
+) -> tuple[Counter, Counter, dict[int, _Votes], dict[int, tuple[int, int]], Counter]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
     A mention's own votes are those of every mention of the same name: "Jordan ... Jordan" must
@@ -135,77 +195,77 @@ def _focus(
     """
     countries: Counter = Counter()
     admin1s: Counter = Counter()
-    by_key: dict[str, tuple[Counter, Counter]] = {}
-    own: dict[int, tuple[Counter, Counter]] = {}
+    by_key: dict[str, _Votes] = {}  # only names that voted
     single: dict[int, tuple[int, int]] = {}
     country_keys: Counter = Counter()  # distinct names voting for each country
     if country_hint:
         countries[country_hint.upper()] += 3
-    for idx, (m, cands) in enumerate(zip(ms, ranked)):
-        if not cands:
+    for idx, (m, r) in enumerate(zip(ms, readings)):
+        if r is None:
             continue
-        mine = own[idx] = by_key.setdefault(norm_key(text[m.start : m.end]), (Counter(), Counter()))
-        s0, e0, k0 = cands[0]
-        margin = s0 - cands[1][0] if len(cands) > 1 else 9.0
-        feat = int(gaz.feat[e0])
+        cands = r.ranked
+        margin = cands[0][0] - cands[1][0] if len(cands) > 1 else 9.0
+        f0 = r.facts[0]
+        feat, cc0 = f0.feat, f0.country
         if m.in_dateline:
-            countries[gaz.country(e0)] += 3
+            countries[cc0] += 3
         if margin < 1.0 or "common_word" in m.flags or "abbrev_only" in m.flags:
             continue
         if m.flags & _NO_VOTE:
             # "Guy" (a first name, and a hamlet in Arkansas) must not pull "Paris" to Arkansas.
             continue
-        # "Georgia", "Paris", "Dublin": a name with plausible readings in several countries says
-        # nothing about the article's country, and must not vote for its own most famous reading.
-        close = {gaz.country(e) for s, e, _ in cands if s >= s0 - 3.5}
-        if len(close) > 1:
-            # "Virginia" the state still votes when its rivals are only towns named after it;
-            # "Georgia" (a country and a state) does not.
-            rivals = [e for s, e, _ in cands[1:] if s >= s0 - 3.5 and gaz.country(e) != gaz.country(e0)]
-            if feat not in (ADMIN1, COUNTRY) or any(int(gaz.feat[e]) != CITY for e in rivals):
-                continue
+        if r.split:
+            # "Georgia", "Paris", "Dublin": must not vote for its own most famous reading.
+            continue
         weight = 2 if feat in (COUNTRY, ADMIN1) else 1
-        if not mine[0]:
-            country_keys[gaz.country(e0)] += 1
-        countries[gaz.country(e0)] += weight
-        mine[0][gaz.country(e0)] += weight
-        a1 = int(gaz.a1[e0]) if feat != COUNTRY else -1
+        mine = by_key.get(keys[idx])
+        if mine is None:
+            mine = by_key[keys[idx]] = ({}, {})
+            country_keys[cc0] += 1
+        countries[cc0] += weight
+        mine[0][cc0] = mine[0].get(cc0, 0) + weight
+        a1 = f0.a1 if feat != COUNTRY else -1
         if a1 >= 0:
             admin1s[a1] += weight
-            mine[1][a1] += weight
+            mine[1][a1] = mine[1].get(a1, 0) + weight
         single[idx] = (a1, weight)
+    own = {idx: by_key.get(keys[idx], _NO_VOTES) for idx, r in enumerate(readings) if r is not None}
     return countries, admin1s, own, single, country_keys
 
 
-def _anchors(gaz: Gazetteer, ranked: list[list[tuple[float, int, int]]]) -> list[tuple[int, float, float]]:
+def _anchors(readings: list[_Readings | None]) -> list[tuple[int, float, float]]:
     """Confidently resolved cities, used to favour candidates near them."""
     out = []
-    for idx, cands in enumerate(ranked):
-        if cands and int(gaz.feat[cands[0][1]]) == CITY and (len(cands) == 1 or cands[0][0] - cands[1][0] >= 1.5):
-            e = cands[0][1]
-            out.append((idx, float(gaz.lat[e]), float(gaz.lon[e])))
+    for idx, r in enumerate(readings):
+        if r is not None and (f := r.facts[0]).feat == CITY and (len(r.ranked) == 1 or r.ranked[0][0] - r.ranked[1][0] >= 1.5):
+            out.append((idx, f.lat, f.lon))
     return out
 
 
-_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str]]] = {}
+_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]] = {}
 
 
-def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str]]:
+def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]:
     got = _QUAL_RES.get(id(lex))
     if got is None:
         before = dict(lex.qualifiers_before)
         after = dict(lex.qualifiers_after)
         b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_before) + r") $")
         a = re.compile(r"(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_after) + r")(?![a-z])")
-        got = _QUAL_RES[id(lex)] = (b, a, before, after)
+        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before))
     return got
 
 
 def _qualifier(text: str, m: RawMention, lex: Lexicon) -> str | None:
-    b, a, before, after = _qualifier_res(lex)
-    hit = b.search(text[max(0, m.start - 24) : m.start].lower())
-    if hit:
-        return before[hit.group(1)]
+    b, a, before, after, phrases = _qualifier_res(lex)
+    window = text[max(0, m.start - 24) : m.start].lower()
+    # ``b`` can only match a phrase and a space at the window's end (``$`` also allows a final
+    # newline); most mentions have none, and a suffix test is far cheaper than the search.
+    tail = window[:-1] if window.endswith("\n") else window
+    if tail.endswith(" ") and tail[:-1].endswith(phrases):
+        hit = b.search(window)
+        if hit:
+            return before[hit.group(1)]
     hit = a.match(text[m.end : m.end + 16].lower())
     return after[hit.group(1)] if hit else None
 
@@ -276,7 +336,7 @@ _FOREIGN_POP = 100000
 _REGION_POP = 200000
 
 
-def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
+def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
     """Spans that are a piece of a longer unknown name or of a group's name, never a place.
 
     "Al" / "Abu" / "Wadi" followed by another name, "Zawiya" after "Jabal al-", "Hamza" before
@@ -286,25 +346,32 @@ def _junk(text: str, m: RawMention, lex: Lexicon) -> bool:
     if span in ("Al", "El", "al", "el") and text[m.end : m.end + 1] != ".":
         return True  # an Arabic article whose name the gazetteer lacks ("Al Farnaj"), not Alabama
     if m.level is None and not m.in_dateline:
-        key = norm_key(span)
         if key in lex.name_heads and _NEXT_CAP.match(text, m.end):
             return True
         prev = _PREV_WORD_RE.search(text, max(0, m.start - 16), m.start)
-        pk = norm_key(prev.group(1)) if prev else ""
-        if prev and (prev.group(1)[0].isupper() or pk in _LOWER_HEADS):
-            if pk in lex.name_heads and pk not in _ENGLISH_HEADS:
+        if prev:
+            word = prev.group(1)
+            pk = norm_key(word)
+            if pk in lex.name_heads and pk not in _ENGLISH_HEADS and (word[0].isupper() or pk in _LOWER_HEADS):
                 return True
         if span[:3] in ("Al ", "Al-", "El ", "El-") and _ARTICLE_NEXT.match(text, m.end):
             return True  # "Al Wadi" of "Al Wadi Al Kabeer": the head of a longer unknown name
-        nxt = text[m.end : m.end + 16].split(None, 1)
-        if text[m.end : m.end + 1] == " " and nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
-            return True
+        if text[m.end : m.end + 1] == " ":
+            nxt = text[m.end : m.end + 16].split(None, 1)
+            if nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
+                return True
     if " " not in span and len(span) >= 2 and span[-1].isupper() and any(c.islower() for c in span):
         return True
     return False
 
 
 _OFFICE_OF = re.compile(r"\s+of\s")
+
+
+def _after_comma(text: str, pos: int) -> bool:
+    """Whether ``text`` has ", " right before ``pos`` (or ", " and a newline, which ``$`` lets
+    ``_UNKNOWN_THEN_COMMA`` match too): a cheap test before that search."""
+    return text.endswith(", ", 0, pos) or text.endswith(", \n", 0, pos)
 
 
 def _in_context(text: str, m: RawMention) -> RawMention:
@@ -319,7 +386,7 @@ def _in_context(text: str, m: RawMention) -> RawMention:
     if m.level is not None and _OFFICE_OF.match(text, m.end) and text[m.start : m.end].rsplit(None, 1)[-1].lower() == "department":
         # "Indiana Department of Transportation": a state's office, not a department (district).
         m = replace(m, level=None)
-    if m.container is None and "container" not in m.flags and _UNKNOWN_THEN_COMMA.search(text, max(0, m.start - 60), m.start):
+    if m.container is None and "container" not in m.flags and _after_comma(text, m.start) and _UNKNOWN_THEN_COMMA.search(text, max(0, m.start - 60), m.start):
         # "located at Zamanly, Gadabay": the village is unknown, the name after the comma is
         # still where it lies.
         m = replace(m, flags=m.flags | {"container"})
@@ -350,24 +417,24 @@ def _inside(gaz: Gazetteer, e: int, c: int) -> bool:
     """Whether gazetteer entry ``e`` can lie in entry ``c`` (a country, province, district or town)."""
     if e == c:
         return False
-    cfeat = int(gaz.feat[c])
-    if gaz.country(e) != gaz.country(c):
+    fe, fc = gaz.facts(e), gaz.facts(c)
+    cfeat = fc.feat
+    if fe.country != fc.country:
         return False
     if cfeat == COUNTRY:
         return True
     if cfeat == ADMIN1:
-        return int(gaz.a1[e]) == c
+        return fe.a1 == c
     if cfeat == REGION:
         return False
     if cfeat == ADMIN2 and c not in gaz.admin2_has_seat:
-        return int(gaz.a1[e]) == int(gaz.a1[c]) and int(gaz.feat[e]) == CITY
-    if int(gaz.feat[e]) in (COUNTRY, ADMIN1):
+        return fe.a1 == fc.a1 and fe.feat == CITY
+    if fe.feat in (COUNTRY, ADMIN1):
         return False
-    if cfeat == CITY and int(gaz.a1[c]) >= 0 and int(gaz.a1[e]) == int(gaz.a1[c]):
+    if cfeat == CITY and fc.a1 >= 0 and fe.a1 == fc.a1:
         return True  # "Jarablus in Aleppo", "Matalam, Cotabato": the town names its province
     limit = _ADMIN2_CONTAINER_KM if cfeat == ADMIN2 else _CITY_CONTAINER_KM
-    la, lo, cla, clo = float(gaz.lat[e]), float(gaz.lon[e]), float(gaz.lat[c]), float(gaz.lon[c])
-    return abs(la - cla) < 2.0 and _km(la, lo, cla, clo) <= limit
+    return abs(fe.lat - fc.lat) < 2.0 and _km(fe.lat, fe.lon, fc.lat, fc.lon) <= limit
 
 
 # Second pass: per other name whose first-pass reading lies in a candidate's admin1 (at most
@@ -379,9 +446,14 @@ COHERE_NEAR_KM = 120.0
 COHERE_NEAR = 1.0
 
 
-def _coherence(
-    gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[int, int, float]], text: str
-) -> tuple[Counter, dict[str, int], list[tuple[str, float, float]]]:
+# What the first pass settled on (see ``_coherence``).
+_Coherence = tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
+# One reading of a mention: entry, kind, score before coherence, local support, facts, whether
+# coherence may add to it.
+_Row = tuple[int, int, float, float, Facts, bool]
+
+
+def _coherence(gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[int, int, float]], keys: list[str]) -> _Coherence:
     """What the first pass settled on: per admin1, how many distinct names were read inside it;
     each name's admin1; and the points of the towns read.
 
@@ -392,35 +464,29 @@ def _coherence(
     weak: set[str] = set()
     points: list[tuple[str, float, float]] = []
     for idx, (entry, _, _) in chosen.items():
-        m = raw[idx]
-        if m.flags & _NO_VOTE:
+        key = keys[idx]
+        if raw[idx].flags & _NO_VOTE or key in key_a1:
             continue
-        key = norm_key(text[m.start : m.end])
-        if key in key_a1:
-            continue
-        feat = int(gaz.feat[entry])
-        a1 = int(gaz.a1[entry]) if feat != COUNTRY else -1
+        f = gaz.facts(entry)
+        a1 = f.a1 if f.feat != COUNTRY else -1
         key_a1[key] = a1
-        if feat == CITY and int(gaz.pop[entry]) < COHERE_MIN_POP:
+        if f.feat == CITY and f.pop < COHERE_MIN_POP:
             weak.add(key)  # a hamlet read only because its state is in play must not vote for it
-        if feat == CITY or (feat == ADMIN2 and entry in gaz.admin2_has_seat):
-            points.append((key, float(gaz.lat[entry]), float(gaz.lon[entry])))
+        if f.feat == CITY or (f.feat == ADMIN2 and entry in gaz.admin2_has_seat):
+            points.append((key, f.lat, f.lon))
     support = Counter(a for k, a in key_a1.items() if a >= 0 and k not in weak)
     return support, key_a1, points
 
 
-def _coherence_bonus(
-    gaz: Gazetteer, e: int, a1: int, feat: int, key: str, coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
-) -> float:
+def _coherence_bonus(f: Facts, key: str, coherence: _Coherence) -> float:
+    """Second-pass support of a reading (its facts ``f``) of name ``key``."""
     support, key_a1, points = coherence
     bonus = 0.0
-    if a1 >= 0:
-        n = support.get(a1, 0) - (1 if key_a1.get(key) == a1 else 0)
+    if f.a1 >= 0:
+        n = support.get(f.a1, 0) - (1 if key_a1.get(key) == f.a1 else 0)
         bonus += COHERE_STATE * min(COHERE_CAP, n)
-    if feat == CITY and points:
-        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
-        if any(k != key and abs(la - pla) < 1.0 and _km(la, lo, pla, plo) < COHERE_NEAR_KM for k, pla, plo in points):
-            bonus += COHERE_NEAR
+    if f.feat == CITY and points and _any_near(f.lat, f.lon, points, key, 1.0, COHERE_NEAR_KM):
+        bonus += COHERE_NEAR
     return bonus
 
 
@@ -443,9 +509,11 @@ def resolve(
     country is placed in them instead.
     """
     raw = [_in_context(text, m) for m in raw]
-    junk = {i for i, m in enumerate(raw) if _junk(text, m, lex)}
-    ranked = _rank_all(gaz, raw, junk)
-    countries, admin1s, own_votes, single_votes, country_keys = _focus(gaz, ranked, raw, country_hint, text)
+    keys = [norm_key(text[m.start : m.end]) for m in raw]  # spans never move after recognition
+    junk = {i for i, m in enumerate(raw) if _junk(text, m, lex, keys[i])}
+    readings = _read_all(gaz, raw, junk)
+    ranked = [r.ranked if r is not None else () for r in readings]
+    countries, admin1s, own_votes, single_votes, country_keys = _focus(readings, raw, keys, country_hint)
     for cc in dateline_countries:
         countries[cc] += 3
     for cc in cue_countries:
@@ -454,20 +522,107 @@ def resolve(
         admin1s[a1] += 2
         countries[gaz.country(a1)] += 1
     top_country = countries.most_common(1)[0][0] if countries else None
-    anchors = _anchors(gaz, ranked)
-    key_a1s, a1_keys = _plausible_admin1s(gaz, raw, ranked, text)
+    anchors = _anchors(readings)
+    key_a1s, a1_keys = _plausible_admin1s(raw, readings, keys)
     links = _links(text, raw)
     contained_by: dict[int, list[int]] = {}
     for a, (b, _) in links.items():
         contained_by.setdefault(b, []).append(a)
-    doc_full_keys = {norm_key(text[m.start : m.end]) for m in raw if m.level is not None}
-    cache: dict[int, list[tuple[int, int, float, float, int, int, bool]]] = {}
+    doc_full_keys = {k for m, k in zip(raw, keys) if m.level is not None}
+    facts = gaz.facts
 
-    def choose(
-        coherence: tuple[Counter, dict[str, int], list[tuple[str, float, float]]] | None,
-        before: dict[int, tuple[int, int, float]] | None = None,
-    ) -> dict[int, tuple[int, int, float]]:
+    def rows_of(idx: int, m: RawMention, cands: tuple[tuple[float, int, int], ...]) -> list[_Row]:
+        """Each reading's score and support, save the second pass's coherence."""
+        span_key = keys[idx]
+        container_cands: list[int] = []
+        if idx in links:
+            # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
+            b = links[idx][0]
+            container_cands = [e for _, e, _ in ranked[b][:12]]
+            if b in links:
+                container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
+        inner_cands: list[int] = []
+        for a in contained_by.get(idx, ()):
+            inner_cands += [e for _, e, _ in ranked[a][:12]]
+        full_written = bool(doc_full_keys) and any(fk.startswith(span_key + " ") for fk in doc_full_keys)
+        # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
+        # find its own country and state "in focus" and pass the precision guard.
+        own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
+        # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
+        # state's own context must not favour its towns over itself.
+        self_states = readings[idx].states
+        in_container = "container" in m.flags
+        several = len(cands) > 1
+        own_key_a1s = key_a1s.get(span_key, ())
+        rows = []
+        for (prior, e, k), f in zip(cands, readings[idx].facts):
+            gain = 0.0
+            local = 0.0  # support from this article's own region, not just its country
+            cc, a1, feat = f.country, f.a1, f.feat
+            if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
+                gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
+            if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
+                # A county's state is what tells the many "Anderson County"s apart.
+                local += 3.0 if feat == ADMIN2 else 2.0
+            if container_cands and any(_inside(gaz, e, c) for c in container_cands):
+                local += 8.0 if links[idx][1] != "in" else 6.0
+            if in_container and feat in (ADMIN1, COUNTRY):
+                local += 2.0
+            if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
+                local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
+            small_town_of_state_name = in_container and self_states and feat == CITY and f.pop < _STATE_NAMESAKE_POP
+            if a1 >= 0 and feat != ADMIN1 and several and not small_town_of_state_name:
+                # "Richmond ... Madison County": readings that share a state with some reading of
+                # the article's other names beat ones that stand alone.
+                shared = a1_keys.get(a1, 0) - (1 if a1 in own_key_a1s else 0)
+                local += CO_STATE_BONUS * min(2, shared)
+            if anchors and several and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
+                if _any_near(f.lat, f.lon, anchors, idx, 1.4, 150):
+                    local += 1.5
+            if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
+                # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
+                local += 4.0
+            coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
+            rows.append((e, k, prior + gain + local, local, f, coh_ok))
+        return rows
+
+    def twin_of(idx: int, m: RawMention, cands: tuple[tuple[float, int, int], ...]) -> tuple[str, int, bool] | int:
+        """What a mention's reading depends on besides where it stands: repeats of a name ("Aleppo
+        ... Aleppo") with the same ranking and no container link in or out read alike.
+
+        (Anchors do not tell them apart: a repeat is an anchor exactly when the first is.)
+        """
+        if idx in links or idx in contained_by:
+            return idx
+        return (keys[idx], id(cands), "container" in m.flags)  # ``ranked`` keeps ``cands`` alive
+
+    cache: dict[tuple[str, int, bool] | int, list[_Row]] = {}
+    verdicts: dict[tuple[int, int, int, float], bool] = {}  # the precision guard, same in both passes
+
+    def believable(idx: int, m: RawMention, entry: int, kind: int, local: float) -> bool:
+        # For believing a span is a place at all, the same name written again elsewhere in its
+        # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
+        a1 = facts(entry).a1
+        own_a1, own_w = single_votes.get(idx, (-1, 0))
+        repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
+        return _accept(gaz, m, entry, kind, max(local, 2.0 if repeat_ok else 0.0), text[m.start : m.end])
+
+    def pick(idx: int, rows: list[_Row], coherence: _Coherence | None) -> tuple[int, int, float]:
+        """The best-scoring reading: (entry, kind, its local support)."""
+        best, best_score, best_local = None, -1e9, 0.0
+        weigh = coherence is not None and len(rows) > 1
+        for e, k, base, local, f, coh_ok in rows:
+            coh = 0.0
+            if weigh and f.feat != COUNTRY and coh_ok:
+                coh = _coherence_bonus(f, keys[idx], coherence)
+            if base + coh > best_score:
+                best, best_score, best_local = (e, k), base + coh, local
+        assert best is not None
+        return (*best, best_local)
+
+    def choose(coherence: _Coherence | None, before: dict[int, tuple[int, int, float]] | None = None) -> dict[int, tuple[int, int, float]]:
         chosen: dict[int, tuple[int, int, float]] = {}  # idx -> (entry, kind, local)
+        picks: dict[tuple[str, int, bool] | int, tuple[int, int, float]] = {}
         for idx, (m, cands) in enumerate(zip(raw, ranked)):
             if not cands:
                 continue
@@ -476,84 +631,22 @@ def resolve(
                 if idx in before:
                     chosen[idx] = before[idx]
                 continue
-            span_key = norm_key(text[m.start : m.end])
-            rows = cache.get(idx)
-            if rows is None:
-                # Everything but the second pass's coherence is computed once per mention.
-                container_cands: list[int] = []
-                if idx in links:
-                    # Chains ("Bafoussam (Mifi, Ouest)") say where the place is at every link.
-                    b = links[idx][0]
-                    container_cands = [e for _, e, _ in ranked[b][:12]]
-                    if b in links:
-                        container_cands += [e for _, e, _ in ranked[links[b][0]][:12]]
-                inner_cands: list[int] = []
-                for a in contained_by.get(idx, ()):
-                    inner_cands += [e for _, e, _ in ranked[a][:12]]
-                full_written = any(fk.startswith(span_key + " ") for fk in doc_full_keys)
-                # A mention must not vote for its own reading: "Air" (a village in India) would otherwise
-                # find its own country and state "in focus" and pass the precision guard.
-                own_cc, own_a1 = own_votes.get(idx, _NO_VOTES)
-                # "Minnesota" is the state, not a town in it filed under that name ("Minneota"): a
-                # state's own context must not favour its towns over itself.
-                self_states = {e for _, e, _ in cands if int(gaz.feat[e]) == ADMIN1}
-                rows = cache[idx] = []
-                for prior, e, k in cands:
-                    gain = 0.0
-                    local = 0.0  # support from this article's own region, not just its country
-                    cc = gaz.country(e)
-                    a1 = int(gaz.a1[e])
-                    feat = int(gaz.feat[e])
-                    if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
-                        gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
-                    if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
-                        # A county's state is what tells the many "Anderson County"s apart.
-                        local += 3.0 if feat == ADMIN2 else 2.0
-                    if container_cands and any(_inside(gaz, e, c) for c in container_cands):
-                        local += 8.0 if links[idx][1] != "in" else 6.0
-                    if "container" in m.flags and feat in (ADMIN1, COUNTRY):
-                        local += 2.0
-                    if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
-                        local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-                    small_town_of_state_name = (
-                        "container" in m.flags and self_states and feat == CITY and int(gaz.pop[e]) < _STATE_NAMESAKE_POP
-                    )
-                    if a1 >= 0 and feat != ADMIN1 and len(cands) > 1 and not small_town_of_state_name:
-                        # "Richmond ... Madison County": readings that share a state with some reading of
-                        # the article's other names beat ones that stand alone.
-                        shared = a1_keys.get(a1, 0) - (1 if a1 in key_a1s.get(span_key, ()) else 0)
-                        local += CO_STATE_BONUS * min(2, shared)
-                    if anchors and len(cands) > 1 and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
-                        la, lo = float(gaz.lat[e]), float(gaz.lon[e])
-                        if any(i != idx and abs(la - alat) < 1.4 and _km(la, lo, alat, alon) < 150 for i, alat, alon in anchors):
-                            local += 1.5
-                    if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
-                        # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
-                        local += 4.0
-                    coh_ok = (feat == ADMIN1 or a1 not in self_states) and not small_town_of_state_name
-                    rows.append((e, k, prior + gain + local, local, a1, feat, coh_ok))
-            best, best_score, best_local = None, -1e9, 0.0
-            for e, k, base, local, a1, feat, coh_ok in rows:
-                coh = 0.0
-                if coherence is not None and len(cands) > 1 and feat != COUNTRY and coh_ok:
-                    coh = _coherence_bonus(gaz, e, a1, feat, span_key, coherence)
-                if base + coh > best_score:
-                    best, best_score, best_local = (e, k), base + coh, local
-            assert best is not None
-            entry, kind = best
-            # For believing a span is a place at all, the same name written again elsewhere in its
-            # state counts ("Boulder City ... Boulder City"), though it may not pick its own reading.
-            a1 = int(gaz.a1[entry])
-            own_a1, own_w = single_votes.get(idx, (-1, 0))
-            repeat_ok = a1 >= 0 and admin1s.get(a1, 0) - (own_w if a1 == own_a1 else 0) > 0
-            if not _accept(gaz, m, entry, kind, max(best_local, 2.0 if repeat_ok else 0.0), text[m.start : m.end]):
-                continue
-            chosen[idx] = (entry, kind, best_local)
-
+            twin = twin_of(idx, m, cands)
+            best = picks.get(twin)
+            if best is None:
+                rows = cache.get(twin)
+                if rows is None:
+                    rows = cache[twin] = rows_of(idx, m, cands)
+                best = picks[twin] = pick(idx, rows, coherence)
+            verdict = verdicts.get((idx, *best))
+            if verdict is None:
+                verdict = verdicts[(idx, *best)] = believable(idx, m, *best)
+            if verdict:
+                chosen[idx] = best
         return chosen
 
     chosen = choose(None)
-    chosen = choose(_coherence(gaz, raw, chosen, text), chosen)
+    chosen = choose(_coherence(gaz, raw, chosen, keys), chosen)
 
     # A village abroad is only doubted when several names, or a dateline or group, agree on the
     # article's country ("Jordan ... Jordan" alone does not make Shakopee foreign).
@@ -615,7 +708,7 @@ def _relocate(
     chosen: dict[int, tuple[int, int, float]],
     links: dict[int, tuple[int, str]],
     countries: Counter,
-    own_votes: dict[int, tuple[Counter, Counter]],
+    own_votes: dict[int, _Votes],
     top_country: str | None,
     admin1s: Counter,
     region_admin1s: tuple[int, ...],
@@ -741,7 +834,8 @@ def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[Pl
 
 
 def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int, lex: Lexicon) -> PlaceMention:
-    feat = int(gaz.feat[entry])
+    f = gaz.facts(entry)
+    feat = f.feat
     qualifier = _qualifier(text, m, lex)
     if feat in (ADMIN1, COUNTRY, REGION):
         precision = 3
@@ -758,20 +852,19 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
         rule = "gazetteer:container"
     if feat == ADMIN2 and entry not in gaz.admin2_has_seat:
         rule += ":admin1_centre"
-    a1 = int(gaz.a1[entry])
     return PlaceMention(
         start=m.start,
         end=m.end,
         text=text[m.start : m.end],
         name=gaz.names[entry],
         geonames_id=int(gaz.gid[entry]),
-        feature=gaz.feature(entry),
-        country_code=gaz.country(entry) or None,  # continents and oceans: no country
-        admin1=gaz.names[a1] if a1 >= 0 else None,
-        latitude=round(float(gaz.lat[entry]), 5),
-        longitude=round(float(gaz.lon[entry]), 5),
+        feature=FEATURES[feat],
+        country_code=f.country or None,  # continents and oceans: no country
+        admin1=gaz.names[f.a1] if f.a1 >= 0 else None,
+        latitude=round(f.lat, 5),
+        longitude=round(f.lon, 5),
         geo_precision=precision,
-        population=int(gaz.pop[entry]),
+        population=f.pop,
         rule=rule,
         qualifier=qualifier,
     )
