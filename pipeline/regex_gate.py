@@ -144,14 +144,43 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(a for a in found if not any(b != a and b in a for b in found))
 
 
+# Past this many strings one regex scan for all of them beats one ``in`` test each: a text is read
+# once, and the scan rejects most positions after one comparison (the 75 strong sports cues: 1.5x
+# faster on bench sentences; at 20-30 strings the two are even).
+SCAN_MIN = 32
+
+
+def _literal_trie(keys: list[str]) -> str:
+    """A regex matching any of ``keys`` (non-empty, sorted), branching on one character at a
+    time; a key that is a prefix of others stands for them (finding it is enough)."""
+    groups: dict[str, list[str]] = {}
+    for k in keys:
+        groups.setdefault(k[0], []).append(k[1:])
+    parts = []
+    for first, rests in groups.items():
+        head = re.escape(first)
+        parts.append(head if "" in rests else head + "(?:" + _literal_trie(rests) + ")")
+    return "|".join(parts)
+
+
+def any_of(strings: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """A case-sensitive regex whose ``search`` finds whether a text holds one of ``strings``:
+    the same answer as ``any(s in text for s in strings)``, in one pass."""
+    keys = sorted({s for s in strings if s})
+    if len(keys) < len(set(strings)):
+        return re.compile("")  # the empty string is in every text
+    return re.compile(_literal_trie(keys) if keys else "(?!)")
+
+
 class GatedPattern:
     """``regex`` run only when the text contains one of its required literals; same results."""
 
-    __slots__ = ("regex", "pattern", "flags", "needs")
+    __slots__ = ("regex", "pattern", "flags", "needs", "_scan")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
         self.needs = required_literals(regex)
+        self._scan = any_of(self.needs) if self.needs is not None and len(self.needs) >= SCAN_MIN else None
 
     def may_match(self, text: str, low: str | None = None) -> bool:
         """False only when ``pattern`` certainly finds nothing in ``text`` (``low``: its fold())."""
@@ -160,6 +189,8 @@ class GatedPattern:
         low = fold(text) if low is None else low
         if low is None:
             return True
+        if self._scan is not None:
+            return self._scan.search(low) is not None
         for s in self.needs:  # a plain loop: any() over a generator costs more than the tests
             if s in low:
                 return True

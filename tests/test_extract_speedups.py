@@ -96,7 +96,7 @@ def test_finder_keys_give_up_on_starts_that_are_not_word_starts():
         "events.trigger_re", "events.negative_re", "events.criminal_victim_re", "actors.actor_re",
         "casualties.count_re", "casualties.statistic_re", "casualties.kill_before_re", "casualties.injure_before_re",
         "casualties.suicide_re", "casualties.subset_re", "casualties.singular_injured_re",
-        "modality.denied_re", "modality.hypothetical_re", "casualties.singular_killed_re",
+        "modality.denied_re", "modality.hypothetical_re", "casualties.singular_killed_re", "sports.violence_re",
     ],
 )
 def test_prefix_indexed_rules_find_what_the_plain_regex_finds(field):
@@ -135,3 +135,55 @@ def test_place_readings_shared_by_events_choose_as_before():
     readings = read_places(places)
     for sentence, trigger in (((0, 40), 25), ((41, 100), 70), ((101, 160), 110), ((161, 200), 170)):
         assert choose_place(places, sentence, trigger, 0, readings=readings) == choose_place(places, sentence, trigger, 0)
+
+
+def test_one_scan_for_many_strings_answers_like_one_test_each():
+    # A key that starts another ("kill", "killed") stands for it; regex characters are literal.
+    from pipeline.regex_gate import any_of
+
+    keys = ("kill", "killed", "a.m", "(x)", "é", "s ", "ill", "[", "\\d")
+    scan = any_of(keys)
+    rnd = random.Random(5)
+    pieces = ["kil", "l", "ed", "a.m", "am", "(x)", "x", "é", "e", "s", " ", "i", "[", "\\", "d"]
+    for text in ["", "ki ll", "skilled", "a-m", "\\d"] + ["".join(rnd.choices(pieces, k=rnd.randint(0, 8))) for _ in range(3000)]:
+        assert (scan.search(text) is not None) == any(k in text for k in keys), text
+    assert any_of(("x", "")).search("") is not None  # the empty string is in every text
+    assert any_of(()).search("anything") is None
+
+
+def test_clause_with_a_scan_holds_like_its_strings():
+    # Clauses of many strings look for all of them at once; the digit marker still asks for a
+    # decimal digit of the text itself, and a NUL in the text is no digit.
+    from pipeline.extract.lexicon import _DIGIT, _Clause
+    from pipeline.regex_gate import SCAN_MIN
+
+    many = tuple(f"w{i:02d}x" for i in range(SCAN_MIN)) + ("dead",)
+    for strings in (many, (_DIGIT, *many), ("dead", "died"), (_DIGIT, "dead")):
+        clause = _Clause(strings)
+        assert clause == strings and (clause.scan is not None) == (len(strings) > SCAN_MIN)
+        for text in ["", "he died", "w07x", "W07X", "3 people", "\x00", "٣ dead", "w0 7x"]:
+            low = text.lower()
+            want = any((s == _DIGIT and re.search(r"\d", text)) or (s != _DIGIT and s in low) for s in strings)
+            assert clause.holds(text, low) == bool(want), (strings[:2], text)
+
+
+def test_sports_cue_gates_with_a_scan_answer_like_their_strings():
+    sports = default_lexicon().sports
+    assert sports.strong_re._scan is not None  # the 75 strong cues are looked for in one pass
+    for gate in (sports.strong_re, sports.weak_re, default_lexicon().events.protest_re):
+        for text in _LITERAL + _texts(300, seed=9) + ["The striker scored twice", "a FOOTBALL match", "Half-time"]:
+            low = text.lower()
+            assert gate.may_match(text) == any(s in low for s in gate.needs), text
+
+
+def test_glued_headline_is_found_where_the_look_behind_first_pattern_finds_it():
+    from pipeline.extract.engine import _GLUED_TITLE
+
+    before = re.compile(r"(?:(?<=[a-z]{3})|(?<=[A-Z]{2}\d)|(?<=[A-Z]{2}\d\d))(?:[A-Z](?=[a-z]+\b|[A-Z]+\b|\s)|\((?=[A-Z]))")
+    rnd = random.Random(8)
+    texts = ["Los Angeles TimesJassely Lupoe, a 5-year-old", "abc13.comA man", "FOX40A 17-year-old", "Social(RNN) - Two"]
+    texts += ["".join(rnd.choices("abB(3 xYZ9\tQ)\n", k=rnd.randint(0, 12))) for _ in range(20000)]
+    for text in texts:
+        for end in (len(text), 4):
+            old, new = before.search(text, 0, end), _GLUED_TITLE.search(text, 0, end)
+            assert (old and old.span()) == (new and new.span()), text

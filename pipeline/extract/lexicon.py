@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.jsonfile import read_json_object
 from pipeline.errors import ConfigError
 from pipeline.models import EVENT_TYPES, QUALIFIERS, STANCES
-from pipeline.regex_gate import GatedPattern, spellings
+from pipeline.regex_gate import SCAN_MIN, GatedPattern, any_of, spellings
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 _FLAGS = re.IGNORECASE
@@ -366,7 +366,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate", "_cores", "_finder_cased", "_last",
+        "_gate", "_cores", "_finder_cased", "_last", "_clauses", "_part_clauses",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
@@ -380,17 +380,17 @@ class PrefixedPattern:
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
         self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
-        self._gate: tuple[tuple[str, ...], ...] = ()
+        self._gate: tuple[_Clause, ...] = ()
+        # For _live_parts: the distinct clauses of the parts, each part's clauses by position,
+        # and pieces that rule out a clause in one test (see _index_clauses).
+        self._clauses: tuple[_Clause, ...] = ()
+        self._part_clauses: tuple[tuple[PrefixedPattern, tuple[int, ...]], ...] = ()
         self._cores: dict[int, str] = {}
         if self._keys is None:
             if alternatives is None:
                 self._parts = _alternative_parts(regex)
                 if self._parts is not None:
-                    # A clause of many strings that all hold one piece ("was declared dead", "had
-                    # been declared dead": "ed dead") is ruled out by that piece in one scan.
-                    self._cores = {
-                        id(c): core for _, cl in self._parts for c in cl if (core := _common_piece(c)) is not None
-                    }
+                    self._index_clauses(self._parts)
                     self._gate = _shared_clauses(self._parts)
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
@@ -413,6 +413,18 @@ class PrefixedPattern:
         self._digits = re.compile(r"\b\d") if _DIGIT in self._keys else None
         if alternatives:
             self._alts = self._split(alternatives)
+
+    def _index_clauses(self, parts: list[tuple[PrefixedPattern, tuple[_Clause, ...]]]) -> None:
+        """Number the distinct clauses of ``parts`` so _live_parts keeps their answers in a list."""
+        position: dict[tuple[str, ...], int] = {}
+        for _, clauses in parts:
+            for c in clauses:
+                position.setdefault(c, len(position))
+        self._clauses = tuple(position)  # type: ignore[arg-type]  # the _Clause keys, in order
+        self._part_clauses = tuple((part, tuple(position[c] for c in clauses)) for part, clauses in parts)
+        # A clause of many strings that all hold one piece ("was declared dead", "had been
+        # declared dead": "ed dead") is ruled out by that piece in one scan.
+        self._cores = {i: core for i, c in enumerate(self._clauses) if (core := _common_piece(c)) is not None}
 
     def _split(self, alternatives: list[str]) -> list[tuple[str, str, frozenset[str]]] | None:
         out = []
@@ -545,16 +557,15 @@ class PrefixedPattern:
         last = self._last
         if last is not None and last[0] is text:
             return last[1]
-        assert self._parts is not None
-        known: dict[int, bool] = {}  # clauses shared by several alternatives are tested once
-        cores = self._cores
+        clauses, cores = self._clauses, self._cores
+        known: list[bool | None] = [None] * len(clauses)  # clauses shared by several alternatives are tested once
         live = []
-        for part, clauses in self._parts:
-            for clause in clauses:
-                ok = known.get(id(clause))
+        for part, needed in self._part_clauses:
+            for i in needed:
+                ok = known[i]
                 if ok is None:
-                    core = cores.get(id(clause))
-                    ok = known[id(clause)] = (core is None or core in low) and _passes((clause,), text, low)
+                    core = cores.get(i)
+                    ok = known[i] = (core is None or core in low) and clauses[i].holds(text, low)
                 if not ok:
                     break  # no string of this clause in the text: the alternative cannot match
             else:
@@ -668,16 +679,37 @@ def _clauses(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
     return out
 
 
-def _passes(gate: tuple[tuple[str, ...], ...], text: str, low: str) -> bool:
+class _Clause(tuple):  # type: ignore[type-arg]
+    """Strings one of which a text must hold (``_DIGIT``: any decimal digit), as a tuple; a clause
+    of many strings also keeps one regex that looks for all of them in a single scan."""
+
+    words: tuple[str, ...]  # the strings but the digit marker
+    digit: bool
+    scan: re.Pattern[str] | None
+
+    def __new__(cls, strings: Iterable[str]) -> _Clause:
+        self = super().__new__(cls, strings)
+        self.words = tuple(s for s in self if s != _DIGIT)
+        self.digit = len(self.words) < len(self)
+        self.scan = any_of(self.words) if len(self.words) >= SCAN_MIN else None
+        return self
+
+    def holds(self, text: str, low: str) -> bool:
+        """Whether ``low`` (``text`` folded) holds one of the strings."""
+        if self.digit and _ANY_DIGIT.search(text) is not None:
+            return True
+        if self.scan is not None:
+            return self.scan.search(low) is not None
+        for lit in self.words:
+            if lit in low:
+                return True
+        return False
+
+
+def _passes(gate: tuple[_Clause, ...], text: str, low: str) -> bool:
     """Whether ``low`` (``text`` folded) holds one string of every clause of ``gate``."""
     for clause in gate:
-        for lit in clause:
-            if lit == _DIGIT:
-                if _ANY_DIGIT.search(text) is not None:
-                    break
-            elif lit in low:
-                break
-        else:
+        if not clause.holds(text, low):
             return False
     return True
 
@@ -717,7 +749,7 @@ def _sharpness(clause: tuple[str, ...]) -> int:
     return min(2 if s == _DIGIT else min(len(s), 6) for s in clause)
 
 
-def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+def _gate(regex: re.Pattern[str]) -> tuple[_Clause, ...]:
     """Up to three short clauses of strings every match of ``regex`` contains, sharpest first;
     a text lacking all strings of one of them cannot match."""
     try:
@@ -726,7 +758,7 @@ def _gate(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
         return ()
     tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_WHOLE_STRINGS]
     tidy.sort(key=lambda c: -min(2 if s == _DIGIT else min(len(s), 6) for s in c))
-    return tuple(tidy[:3])
+    return tuple(_Clause(c) for c in tidy[:3])
 
 
 def _best_clause(clauses: list[frozenset[str]]) -> frozenset[str] | None:
@@ -792,7 +824,7 @@ def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tu
     if "(?(" in regex.pattern:
         return None  # a conditional group depends on groups other alternatives may set
     parts = []
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct clause
+    shared: dict[tuple[str, ...], _Clause] = {}  # one object per distinct clause
     try:
         for inner in (leaf for alt in alts for leaf in _leaves(alt)):
             sub = re.compile(inner, regex.flags)
@@ -800,7 +832,7 @@ def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tu
             tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
             part = PrefixedPattern(sub, alternatives=[])
             part._gate = ()  # the clauses below are tested before it runs
-            parts.append((part, tuple(shared.setdefault(c, c) for c in tidy)))
+            parts.append((part, tuple(shared[c] if c in shared else shared.setdefault(c, _Clause(c)) for c in tidy)))
     except (re.error, RecursionError, TypeError, ValueError):
         return None
     return parts
@@ -896,10 +928,11 @@ class ActorLexicon:
 class SportsLexicon:
     # One alternation per tier; group s<i> / w<i> names the cue, so a repeated cue counts once.
     # Sports cues are gated (most sentences hold none of their words); violence cues are not, as
-    # a search for them mostly stops at the first hit.
+    # a search for them mostly stops at the first hit, but prefix-indexed: an article naming none
+    # early is read a word start at a time, not a character at a time.
     strong_re: GatedPattern
     weak_re: GatedPattern
-    violence_re: re.Pattern[str]
+    violence_re: Matcher
     article_min_score: int
     article_max_violence_cues: int
     sentence_min_score: int
@@ -1161,7 +1194,7 @@ def _load_sports(rules_dir: Path) -> SportsLexicon:
     return SportsLexicon(
         strong_re=_cue_list(path, data, "strong_cues", "s"),
         weak_re=_cue_list(path, data, "weak_cues", "w"),
-        violence_re=_cue_list(path, data, "violence_cues", "v").regex,
+        violence_re=PrefixedPattern(_cue_list(path, data, "violence_cues", "v").regex),
         **scores,
     )
 
