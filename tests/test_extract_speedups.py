@@ -187,3 +187,13 @@ def test_glued_headline_is_found_where_the_look_behind_first_pattern_finds_it():
         for end in (len(text), 4):
             old, new = before.search(text, 0, end), _GLUED_TITLE.search(text, 0, end)
             assert (old and old.span()) == (new and new.span()), text
+
+
+def test_minimal_keys_match_the_pairwise_definition():
+    from pipeline.extract.lexicon import _minimal
+
+    rng = random.Random(7)
+    for _ in range(300):
+        keys = frozenset("".join(rng.choice("ab ") for _ in range(rng.randrange(0, 5))) for _ in range(rng.randrange(0, 30)))
+        plain = sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
+        assert _minimal(keys) == plain, keys

@@ -329,8 +329,15 @@ def _first_letter_trie(keys: list[str]) -> str:
 
 
 def _minimal(keys: frozenset[str]) -> list[str]:
-    """``keys`` without those that a shorter key already covers."""
-    return sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
+    """``keys`` without those that a shorter key already covers, sorted.
+
+    One pass over the sorted keys: every key between a key and a longer one it prefixes shares that
+    prefix, so the last key kept is the only one to test (pairwise tests cost seconds per process)."""
+    out: list[str] = []
+    for k in sorted(keys):
+        if not out or not k.startswith(out[-1]):
+            out.append(k)
+    return out
 
 
 _VIEWS: dict[str, str | None] = {}
