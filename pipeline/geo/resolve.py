@@ -24,7 +24,7 @@ from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, 
 from pipeline.geo.gazetteer import Facts, Gazetteer
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
-from pipeline.geo.recognize import RawMention, recognize
+from pipeline.geo.recognize import RawMention, _alternation, recognize
 from pipeline.models import PlaceMention
 
 MAX_CANDIDATES = 40
@@ -876,8 +876,7 @@ _CUE_RES: dict[int, tuple[re.Pattern | None, dict[str, tuple[str | None, tuple[s
 def _cue_pattern(lex: Lexicon) -> tuple[re.Pattern | None, dict]:
     """One regex over every focus cue and focus region phrase, compiled once per lexicon.
 
-    Both tables are scanned in a single pass; the leading character-class lookahead lets the
-    regex engine skip most positions without trying the alternation (about a third faster).
+    Both tables are scanned in a single pass, the phrases as a prefix tree (see _cue_tree).
     """
     got = _CUE_RES.get(id(lex))
     if got is None:
@@ -889,10 +888,20 @@ def _cue_pattern(lex: Lexicon) -> tuple[re.Pattern | None, dict]:
         phrases = sorted(table, key=len, reverse=True)
         pat = None
         if phrases:
-            first = re.escape("".join(sorted({p[0] for p in phrases})))
-            pat = re.compile(rf"(?=[{first}])(?<![\w-])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w-])")
+            pat = re.compile(rf"({_cue_tree(phrases)})(?![\w-])")
         got = _CUE_RES[id(lex)] = (pat, table)
     return got
+
+
+def _cue_tree(phrases: list[str]) -> str:
+    """The phrases as a prefix tree, one branch per first letter with the word-start test right
+    after that letter: ``re`` then jumps in C to the next possible first letter and walks the tree
+    a letter at a time, instead of trying every phrase in turn (same matches: a greedy tree walk
+    still takes the longest phrase that ends at a word boundary)."""
+    rests: dict[str, list[str]] = {}
+    for p in phrases:
+        rests.setdefault(p[0], []).append(p[1:])
+    return "|".join(re.escape(ch) + r"(?<![\w-].)" + _alternation(rest) for ch, rest in sorted(rests.items()))
 
 
 def _cues(text: str, gaz: Gazetteer, lex: Lexicon) -> tuple[tuple[str, ...], tuple[int, ...]]:
