@@ -125,10 +125,13 @@ def _flat_cue_pattern(phrases: list[str]):
         "Afghan forces-led raid and Afghan forcesX",  # no word boundary after: neither matches
         "xAfghan forces, -Afghan forces, (Afghan forces)",  # word start needed before the first letter
         "pro-Houthi fighters; al-Shabab; contact line of contact",  # lower-case first letters, overlaps
+        "Houthi fighters near the line of contact",  # one lower-case phrase: the full pattern must run
         "",
     ],
 )
 def test_cue_tree_finds_what_the_flat_alternation_finds(text):
-    pat, table = R._cue_pattern(default_lexicon())
-    flat = _flat_cue_pattern(list(table))
-    assert [m.span(1) for m in pat.finditer(text)] == [m.span(1) for m in flat.finditer(text)]
+    scan = R._cue_pattern(default_lexicon())
+    flat = _flat_cue_pattern(list(scan.table))
+    want = [m.span(1) for m in flat.finditer(text)]
+    assert [m.span(1) for m in scan.pattern.finditer(text)] == want
+    assert [m.span(1) for m in scan.finditer(text)] == want  # the capitals-only shortcut too
