@@ -146,3 +146,21 @@ def test_runs_skipped_for_no_admin_word_would_have_given_nothing():
             out: list = []
             R._unknown_admin_name(text, s, plan, nxt, None, lex, out)
             assert out == [], (text, w)
+
+
+def test_thinning_a_full_run_cache_keeps_runs_seen_twice_and_stays_bounded(monkeypatch):
+    # A long run must not rebuild its hot plans whenever the cache fills, nor grow without end.
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    monkeypatch.setattr(R._RunCache, "MAX", 8)
+    monkeypatch.setattr(R, "_RUN_CACHES", {})
+    text = "in Aleppo, in Homs, in Aleppo, in Homs, " + ", ".join(f"Zq{k}x" for k in range(10))
+    before = R.recognize(text, gaz, lex)
+    plans = R._run_cache(gaz, lex)  # full now: thinned
+    assert set(plans) == {"Aleppo", "Homs"}  # the runs seen twice; the one-off words are gone
+    assert all(p.dead is None and not p.seen for p in plans.values())  # counting afresh
+    assert R.recognize(text, gaz, lex) == before  # the shortcut decided again gives the same
+    for k in range(20):
+        R.recognize(f"Zz{k}q, Yy{k}q", gaz, lex)
+        assert len(R._run_cache(gaz, lex)) <= 8

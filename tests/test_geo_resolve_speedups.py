@@ -109,3 +109,29 @@ def test_any_near_skips_its_own_label(gaz):
     assert R._any_near(f.lat, f.lon, pts, 4, 1.4, 150)
     far = [(4, f.lat + 1.0, f.lon + 40.0)]
     assert not R._any_near(f.lat, f.lon, far, 3, 1.4, 150)
+
+
+def _flat_cue_pattern(phrases: list[str]):
+    """The cue regex written plainly, longest phrase first: what the prefix tree must agree with."""
+    import re
+
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?![\w-])")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Afghan security forces shelled it",  # a longer phrase sharing its first words with others
+        "Afghan forces-led raid and Afghan forcesX",  # no word boundary after: neither matches
+        "xAfghan forces, -Afghan forces, (Afghan forces)",  # word start needed before the first letter
+        "pro-Houthi fighters; al-Shabab; contact line of contact",  # lower-case first letters, overlaps
+        "Houthi fighters near the line of contact",  # one lower-case phrase: the full pattern must run
+        "",
+    ],
+)
+def test_cue_tree_finds_what_the_flat_alternation_finds(text):
+    scan = R._cue_pattern(default_lexicon())
+    flat = _flat_cue_pattern(list(scan.table))
+    want = [m.span(1) for m in flat.finditer(text)]
+    assert [m.span(1) for m in scan.pattern.finditer(text)] == want
+    assert [m.span(1) for m in scan.finditer(text)] == want  # the capitals-only shortcut too
