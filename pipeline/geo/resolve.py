@@ -895,7 +895,9 @@ class _CueScan:
         return self.capitals.finditer(text)
 
 
-_CUE_SCANS: dict[int, _CueScan] = {}
+# Keyed by id() (hashing a lexicon would hash all its tables); the lexicon is kept beside its scan
+# so that a new lexicon that reuses a freed one's id never gets the old scan.
+_CUE_SCANS: dict[int, tuple[Lexicon, _CueScan]] = {}
 
 
 def _cue_pattern(lex: Lexicon) -> _CueScan:
@@ -903,7 +905,8 @@ def _cue_pattern(lex: Lexicon) -> _CueScan:
 
     Both tables are scanned in a single pass, the phrases as a prefix tree (see _cue_tree).
     """
-    got = _CUE_SCANS.get(id(lex))
+    held = _CUE_SCANS.get(id(lex))
+    got = held[1] if held is not None and held[0] is lex else None
     if got is None:
         table: _CueTable = {}
         for phrase, cc in lex.focus_cues:
@@ -912,12 +915,15 @@ def _cue_pattern(lex: Lexicon) -> _CueScan:
             table[phrase] = (table.get(phrase, (None, None))[0], (phrase, cc, names))
         phrases = sorted(table, key=len, reverse=True)
         upper = [p for p in phrases if not p[0].islower()]
-        got = _CUE_SCANS[id(lex)] = _CueScan(
+        got = _CueScan(
             table=table,
             pattern=re.compile(rf"({_cue_tree(phrases)})(?![\w-])") if phrases else None,
             capitals=re.compile(rf"({_cue_tree(upper)})(?![\w-])") if upper else None,
             lower=tuple(p for p in phrases if p[0].islower()),
         )
+        if len(_CUE_SCANS) >= 8:
+            _CUE_SCANS.clear()  # tests build many lexicons; a run uses one
+        _CUE_SCANS[id(lex)] = (lex, got)
     return got
 
 
