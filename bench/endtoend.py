@@ -1,9 +1,8 @@
 """End-to-end timings through the real entry points: ``conflict-events run`` and the Airflow DAG.
 
-``conflict-events run`` works its chunks one after another in one process (pipeline/batch.py): it has
-no parallelism of its own across cores. So "two cores" is measured two ways: the single process
-unpinned (whatever pyarrow/numpy threads give), and what a user can do today, two processes on the
-two halves of the input files, each into its own warehouse (wall time until both finish).
+``conflict-events run`` analyses its chunks on ``--workers`` processes, by default as many as the CPUs
+it may use. So "two cores" is measured two ways: one run unpinned (two workers), and two independent
+runs on the two halves of the input files, each into its own warehouse (wall time until both finish).
 """
 
 from __future__ import annotations

@@ -92,3 +92,21 @@ def test_toponym_target_reports_the_recogniser_alone_beside_find_places():
     topo = next(t for t in check_targets(results) if t["target"].startswith("toponyms"))
     assert topo["verdict"] == "fail (faster)"
     assert "2.0x slower than geotext (recognition alone 4.0x slower)" in topo["value"]
+
+
+def test_two_process_variant_is_skipped_when_the_corpus_has_one_file(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from bench import corpora, endtoend, run
+
+    ensure_corpus(tmp_path, 10, sources=SOURCES)
+    called = []
+    monkeypatch.setattr(endtoend, "run_cli", lambda *a, **k: called.append(a[-1]) or {"wall_s": 1.0, "max_rss_mb": 1.0})
+    monkeypatch.setattr(run, "_e2e_summary", lambda done, manifest: {"runs": done})
+    rec = run.Recorder(tmp_path / "r.json", {"sizes": {"10": {}}})
+    monkeypatch.setattr(rec, "save", lambda: None)
+    args = SimpleNamespace(corpora=tmp_path, variant_list=["1proc_1core", "2proc_2cores"])
+    run.measure_e2e(10, 1, {}, args, rec, run.Deadline(None))
+    assert len(corpora.corpus_files(tmp_path, 10)) == 1
+    assert called == ["1proc_1core"]  # two processes would leave one with no input at all
+    assert "2proc_2cores" not in rec.doc["sizes"]["10"]["e2e"]
