@@ -76,23 +76,10 @@ def test_word_after_reads_what_the_next_word_pattern_reads():
                         assert R._word_after(text, e, end, nxt, window) == _next_word_plain(text, e, window)
 
 
-def _is_initial_plain(text: str, pos: int) -> bool:
-    window = text[max(0, pos - 40) : pos]
-    before = window.rstrip()
-    if not before:
-        return pos < 40 or not text[: pos - 40].strip() or "\n" in window
-    if "\n" in window[len(before) :]:
-        return True
-    last = before[-1]
-    if last == "." and len(before) >= 3 and before[-3:-1].isupper() and before[-2].isalpha():
-        return False
-    return last in ".!?:;\"“”'‘’|-—(•*"
-
-
 def test_is_initial_quick_reject_agrees_with_the_full_test():
     for text in EDGE_TEXTS + _random_texts(3000, 24, longest=50):
         for pos in range(len(text) + 1):
-            assert R._is_initial(text, pos) == _is_initial_plain(text, pos), (text, pos)
+            assert R._is_initial(text, pos) == R._is_initial_by_window(text, pos), (text, pos)
 
 
 def test_cue_shortcuts_agree_with_the_locative_regex():

@@ -203,6 +203,11 @@ def _is_initial(text: str, pos: int) -> bool:
     """True for the first word of a sentence, a line or a quotation."""
     if pos >= 2 and text[pos - 1] == " " and text[pos - 2].isalnum():
         return False  # the common "in Aleppo": the word before ends in a letter, not punctuation
+    return _is_initial_by_window(text, pos)
+
+
+def _is_initial_by_window(text: str, pos: int) -> bool:
+    """``_is_initial`` without its quick reject: what the 40 characters before ``pos`` say."""
     window = text[max(0, pos - 40) : pos]
     before = window.rstrip()
     if not before:
