@@ -29,6 +29,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 gazetteer: setup
 	@$(PY) -m pipeline.geo.build --quiet
+	@$(PY) -m pipeline.report.basemap --quiet
 
 schemas: setup
 	$(VENV)/bin/conflict-events schemas --write
