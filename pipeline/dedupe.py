@@ -63,10 +63,10 @@ def _salient_hashes(text: str) -> bytes:
 def _minhash(text: str) -> bytes:
     words = _WORD.findall(normalise_text(text))
     if len(words) < SHINGLE:
-        grams = [" ".join(words)]
+        grams = {" ".join(words)}
     else:
-        grams = [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
-    hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in set(grams)), dtype=np.uint64)
+        grams = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, grams)), dtype=np.uint64, count=len(grams))
     # (a*x + b) mod p per permutation; x < 2**32 and a < 2**61 overflow uint64, which is fine for
     # hashing: the products wrap identically in every run.
     with np.errstate(over="ignore"):

@@ -125,6 +125,18 @@ def test_language_guess():
     assert detect_language("ok") is None
 
 
+def test_language_guess_counts_letters_past_the_first_block():
+    # The letter count stops early once there are 20; letters scattered after a long run of figures
+    # (a results table) must still be counted, and nineteen letters are still too few.
+    figures = "2024 1,234 56.7% | " * 40
+    prose = " the army and the rebels said that the town was shelled on Monday by the militia"
+    assert detect_language(figures + prose) == "en"
+    assert detect_language(figures + "the cat sat on mats") is None  # 15 letters
+    # A few Arabic letters in an English text: the script counts use all letters, not just 20.
+    assert detect_language(BODY * 3 + " الله") == "en"
+    assert detect_language("الحرب في المدينة " * 20) == "ar"
+
+
 PAGE = """<html><head><title>Strike on depot</title>{meta}</head><body>
 <nav><a href="/">Home</a> <a href="/world">World</a></nav>
 <article><p>KHERSON: A drone strike hit a fuel depot on Saturday, killing two workers, officials said.
