@@ -187,3 +187,17 @@ def test_word_after_a_name_answers_like_its_folded_key():
         nk = norm_key(word)
         street_or_team = word[0].isupper() and (nk in R._STREET_WORDS or nk in R._TEAM_WORDS)
         assert R._after_info(cache, word) == (street_or_team, lex.admin_words.get(nk)), word
+
+
+def test_a_plan_names_person_keys_exactly_when_it_names_person_starts():
+    # recognize collects both only when a plan has starts.
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    runs = ["Scott Walker", "Mr Aleppo", "Sen. Lincoln Smith", "President of Homs", "Gen de Gaulle", "Virginia Beach",
+            "Jordan River", "Mr", "John Kafr Nabl District"]
+    for text in runs + EDGE_TEXTS + _random_texts(2000, 30, longest=60):
+        for _, w, _ in R._find_runs(text):
+            plan = R._plan(w, gaz, lex)
+            if plan is not None:
+                assert bool(plan.person_starts) == bool(plan.person_keys), w

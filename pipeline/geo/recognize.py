@@ -638,7 +638,7 @@ def _is_unknown(plan: _Plan, k: int, gaz: Gazetteer, lex: Lexicon) -> bool:
 def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[int, int] | None = None) -> list[RawMention]:
     """Candidate toponym spans, sorted and non-overlapping, each with its gazetteer candidates."""
     date_ranges = _dateline_ranges(text, dateline_span)
-    dateline_end = max((b for _, b in date_ranges), default=0)  # no dateline past it: skips _in_ranges
+    dateline_end = max(b for _, b in date_ranges) if date_ranges else 0  # no dateline past it: skips _in_ranges
     cache = _cache_for(gaz, lex)
     plans, after = cache.plans, cache.after
     plan_of = plans.get
@@ -654,9 +654,8 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
             plan = plans[word] = _plan(word, gaz, lex)
             if plan is None:
                 continue
-        if plan.person_starts:
+        if plan.person_starts:  # (a plan names persons' keys exactly when it names their starts)
             person_starts.update(map(off.__add__, plan.person_starts))
-        if plan.person_keys:
             person_keys.update(plan.person_keys)
         dead = plan.dead
         if dead is None:
