@@ -391,7 +391,8 @@ class _Plan:
 
 class _RunCache:
     """Plans by run text for one (gazetteer, lexicon) pair; holds both, so their ids stay theirs.
-    Also what a word right after a run says (see _after_info), by the word as written."""
+    Also what a word right after a name says (see _after_info) and what the word right before
+    one says (see _before_info), by the word as written."""
 
     __slots__ = ("gaz", "lex", "plans", "after", "before")
     MAX = 20_000  # ~1.5 kB a plan: ~30 MB at most; thinned out when full (see _thin)
@@ -400,7 +401,7 @@ class _RunCache:
     def __init__(self, gaz: Gazetteer, lex: Lexicon) -> None:
         self.gaz, self.lex, self.plans = gaz, lex, {}
         self.after: dict[str, tuple[bool, str | None]] = {}
-        self.before: dict[str, tuple[bool, bool | None, bool | None] | None] = {}
+        self.before: dict[str, _Before | None] = {}
 
 
 _RUN_CACHES: dict[tuple[int, int], _RunCache] = {}
