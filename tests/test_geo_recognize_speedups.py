@@ -11,6 +11,7 @@ import re
 
 from pipeline.geo import recognize as R
 from pipeline.geo.lexicon import default_lexicon
+from pipeline.geo.normalize import norm_key
 
 _RUN_PLAIN = re.compile(R._RUN_PLAIN)
 
@@ -128,7 +129,7 @@ def test_runs_skipped_for_no_admin_word_would_have_given_nothing():
     for text in EDGE_TEXTS + _random_texts(2000, 27, longest=60):
         for s, w, nxt in R._find_runs(text):
             plan = R._plan(w, gaz, lex)
-            if plan is None or R._may_take_admin_word(plan, nxt, lex):
+            if plan is None or R._may_take_admin_word(plan, nxt, R._cache_for(gaz, lex)):
                 continue
             out: list = []
             R._unknown_admin_name(text, s, plan, nxt, None, lex, out)
@@ -151,3 +152,52 @@ def test_thinning_a_full_run_cache_keeps_runs_seen_twice_and_stays_bounded(monke
     for k in range(20):
         R.recognize(f"Zz{k}q, Yy{k}q", gaz, lex)
         assert len(R._run_cache(gaz, lex)) <= 8
+
+
+def test_word_before_a_name_answers_like_the_plain_context_tests():
+    # _before_info's answers, memoised by the word before the name, agree with _after_title,
+    # _has_cue and _is_initial wherever it answers (None: the plain function decides).
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    cache = R._cache_for(gaz, lex)
+    texts = ["said the Bronx", "in the Bronx", "Mr Aleppo", "Sen. Lincoln", "within the Homs", "x In the Homs",
+             "é the Homs", "x U. Homs", "U.S. Homs", " . Homs", "x. Homs", "\n. Homs", "Homs, Aleppo", "a\tin Homs"]
+    spaced = [t.replace("x", " ") for t in _random_texts(3000, 29, longest=60)]
+    answered = 0
+    for text in texts + EDGE_TEXTS + _random_texts(6000, 28, longest=50) + spaced:
+        for pos in range(len(text) + 1):
+            info = R._before_info(text, pos, cache)
+            if info is None:
+                continue
+            answered += 1
+            title, cue, initial = info
+            assert title == R._after_title(text, pos, lex), (text, pos)
+            assert cue is None or cue == R._has_cue(text, pos), (text, pos)
+            assert initial is None or initial == R._is_initial(text, pos), (text, pos)
+    assert answered > 10_000
+
+
+def test_word_after_a_name_answers_like_its_folded_key():
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    cache = R._cache_for(gaz, lex)
+    for word in ["district", "District", "Province.", "city", "Road", "road", "FC", "fc", "United", "Rd.", "x", "é"]:
+        nk = norm_key(word)
+        street_or_team = word[0].isupper() and (nk in R._STREET_WORDS or nk in R._TEAM_WORDS)
+        assert R._after_info(cache, word) == (street_or_team, lex.admin_words.get(nk)), word
+
+
+def test_a_plan_names_person_keys_exactly_when_it_names_person_starts():
+    # recognize collects both only when a plan has starts.
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    runs = ["Scott Walker", "Mr Aleppo", "Sen. Lincoln Smith", "President of Homs", "Gen de Gaulle", "Virginia Beach",
+            "Jordan River", "Mr", "John Kafr Nabl District"]
+    for text in runs + EDGE_TEXTS + _random_texts(2000, 30, longest=60):
+        for _, w, _ in R._find_runs(text):
+            plan = R._plan(w, gaz, lex)
+            if plan is not None:
+                assert bool(plan.person_starts) == bool(plan.person_keys), w

@@ -199,6 +199,10 @@ def _tokens(text: str, s: int, e: int) -> list[Token]:
     return out
 
 
+# The characters _is_initial takes for the end of a sentence, a line or a quotation.
+_SENTENCE_END = ".!?:;\"“”'‘’|-—(•*"
+
+
 def _is_initial(text: str, pos: int) -> bool:
     """True for the first word of a sentence, a line or a quotation."""
     if pos >= 2 and text[pos - 1] == " " and text[pos - 2].isalnum():
@@ -217,7 +221,7 @@ def _is_initial_by_window(text: str, pos: int) -> bool:
     last = before[-1]
     if last == "." and len(before) >= 3 and before[-3:-1].isupper() and before[-2].isalpha():
         return False  # "U.S. Army" or "W.Va. man" does not start a sentence
-    return last in ".!?:;\"“”'‘’|-—(•*"
+    return last in _SENTENCE_END
 
 
 def _dateline_ranges(text: str, dateline_span: tuple[int, int] | None) -> list[tuple[int, int]]:
@@ -279,6 +283,75 @@ def _has_cue(text: str, start: int) -> bool:
     return _LOCATIVE.search(text, lo, start) is not None
 
 
+# What the word before a name says (see _before_info): (``_after_title``, ``_has_cue``,
+# ``_is_initial``), None for the last two when the text further back decides.
+_Before = tuple[bool, bool | None, bool | None]
+
+
+def _before_info(text: str, start: int, cache: _RunCache) -> _Before | None:
+    """For a name after one space and a word (most often: "in Aleppo", "said Aleppo", "Homs,
+    Aleppo"), what that word alone decides about it; None for other contexts.
+
+    Such a word is the same for _prev_word, _has_cue and _is_initial when it has no whitespace in
+    it and a space before it within their 30 characters; it is then looked up in ``cache.before``."""
+    if start < 2 or text[start - 1] != " " or text[start - 2].isspace():
+        return None
+    lo = start - 30 if start > 30 else 0
+    sp = text.rfind(" ", lo, start - 1)
+    if sp < 0:
+        return None
+    word = text[sp + 1 : start - 1]
+    info = cache.before.get(word, _UNSET)
+    if info is _UNSET:
+        info = cache.before[word] = _word_before_info(word, cache.lex)
+    if info is not None and info[1] is None and word.lower() == "the":
+        cue = _cue_before_the(text, sp, lo)
+        if cue is not None:
+            return info[0], cue, info[2]
+    return info
+
+
+def _word_before_info(word: str, lex: Lexicon) -> _Before | None:
+    """_before_info for a word one space before a name, with a space before it (None: the word has
+    whitespace in it, so the plain functions decide)."""
+    if not word.isprintable():
+        return None  # (every whitespace character but the space is unprintable)
+    title = word[0].isupper() and norm_key(word) in lex.person_titles
+    last = word[-1]
+    if last == ".":
+        # "U.S. Army" or "W.Va. man" does not start a sentence; a lone "." needs the text before it.
+        initial = None if len(word) == 1 else not (word[-3:-1].isupper() and word[-2].isalpha())
+    else:
+        initial = last in _SENTENCE_END
+    if last not in _LOCATIVE_LAST:
+        return title, False, initial
+    if not word.isascii():
+        return title, None, initial  # (letters that fold to ASCII ones under IGNORECASE: the regex decides)
+    low = word.lower()
+    if low in _LOCATIVE_WORDS:
+        return title, True, initial  # "in Aleppo"
+    if low == "the" or low.endswith(_LOCATIVE_TAILS):
+        return title, None, initial  # "in the Bronx", "within Homs": _has_cue looks further back
+    return title, False, initial
+
+
+def _cue_before_the(text: str, sp: int, lo: int) -> bool | None:
+    """``_has_cue`` for "in the Bronx" when one space and "the" come before the name and ``sp`` is
+    the space before "the", when the word before "the" decides it (else None)."""
+    if sp - 1 < lo or not text[sp - 1].isalnum():
+        return None
+    sp2 = text.rfind(" ", lo, sp)
+    if sp2 < 0:
+        return None
+    word = text[sp2 + 1 : sp]
+    if not word.isascii():
+        return None
+    low = word.lower()
+    if low in _LOCATIVE_WORDS:
+        return True
+    return None if low.endswith(_LOCATIVE_WORD_TAILS) else False
+
+
 def _prev_word(text: str, start: int) -> str:
     """The word before ``start`` when one space separates them, else "": what
     ``_PREV_WORD.search(text, max(0, start - 30), start)`` gave, without the regex."""
@@ -317,27 +390,53 @@ class _Plan:
 
 
 class _RunCache:
-    """Plans by run text for one (gazetteer, lexicon) pair; holds both, so their ids stay theirs."""
+    """Plans by run text for one (gazetteer, lexicon) pair; holds both, so their ids stay theirs.
+    Also what a word right after a name says (see _after_info) and what the word right before
+    one says (see _before_info), by the word as written."""
 
-    __slots__ = ("gaz", "lex", "plans")
+    __slots__ = ("gaz", "lex", "plans", "after", "before")
     MAX = 20_000  # ~1.5 kB a plan: ~30 MB at most; thinned out when full (see _thin)
+    MAX_AFTER = 50_000  # words after or before runs: ~150 bytes each; emptied when full
 
     def __init__(self, gaz: Gazetteer, lex: Lexicon) -> None:
         self.gaz, self.lex, self.plans = gaz, lex, {}
+        self.after: dict[str, tuple[bool, str | None]] = {}
+        self.before: dict[str, _Before | None] = {}
 
 
 _RUN_CACHES: dict[tuple[int, int], _RunCache] = {}
 
 
-def _run_cache(gaz: Gazetteer, lex: Lexicon) -> dict:
+def _cache_for(gaz: Gazetteer, lex: Lexicon) -> _RunCache:
     cache = _RUN_CACHES.get((id(gaz), id(lex)))
     if cache is None or cache.gaz is not gaz or cache.lex is not lex:
         if len(_RUN_CACHES) >= 4:
             _RUN_CACHES.clear()
         cache = _RUN_CACHES[(id(gaz), id(lex))] = _RunCache(gaz, lex)
-    elif len(cache.plans) >= _RunCache.MAX:
-        _thin(cache.plans)
-    return cache.plans
+    else:
+        if len(cache.plans) >= _RunCache.MAX:
+            _thin(cache.plans)
+        if len(cache.after) >= _RunCache.MAX_AFTER:
+            cache.after.clear()
+        if len(cache.before) >= _RunCache.MAX_AFTER:
+            cache.before.clear()
+    return cache
+
+
+def _run_cache(gaz: Gazetteer, lex: Lexicon) -> dict:
+    return _cache_for(gaz, lex).plans
+
+
+def _after_info(cache: _RunCache, word: str) -> tuple[bool, str | None]:
+    """What ``word``, right after a name, says about it: whether it is a capitalised street or team
+    word ("Kent Road", "Lagos FC": no place), and the admin level it names, if any ("Aleppo
+    province"). ``cache.after.get(word)`` answers first: words after names repeat a lot."""
+    info = cache.after.get(word)
+    if info is None:
+        nk = norm_key(word)
+        street_or_team = word[0].isupper() and (nk in _STREET_WORDS or nk in _TEAM_WORDS)
+        info = cache.after[word] = (street_or_team, cache.lex.admin_words.get(nk))
+    return info
 
 
 def _thin(plans: dict) -> None:
@@ -540,27 +639,31 @@ def _is_unknown(plan: _Plan, k: int, gaz: Gazetteer, lex: Lexicon) -> bool:
 def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[int, int] | None = None) -> list[RawMention]:
     """Candidate toponym spans, sorted and non-overlapping, each with its gazetteer candidates."""
     date_ranges = _dateline_ranges(text, dateline_span)
-    dateline_end = max((b for _, b in date_ranges), default=0)  # no dateline past it: skips _in_ranges
-    plans = _run_cache(gaz, lex)
+    dateline_end = max(b for _, b in date_ranges) if date_ranges else 0  # no dateline past it: skips _in_ranges
+    cache = _cache_for(gaz, lex)
+    plans, after = cache.plans, cache.after
+    plan_of = plans.get
     person_keys: set[str] = set()
     out: list[RawMention] = []
     runs = []
     person_starts: set[int] = set()
     for off, word, nxt in _find_runs(text):
-        plan = plans.get(word, _UNSET)
+        plan = plan_of(word, _UNSET)
+        if plan is None:
+            continue  # most often: a capitalised function word ("The", "But")
         if plan is _UNSET:
             plan = plans[word] = _plan(word, gaz, lex)
-        if plan is None:
-            continue
-        if plan.person_starts:
+            if plan is None:
+                continue
+        if plan.person_starts:  # (a plan names persons' keys exactly when it names their starts)
             person_starts.update(map(off.__add__, plan.person_starts))
-        if plan.person_keys:
             person_keys.update(plan.person_keys)
-        if plan.dead is None:
+        dead = plan.dead
+        if dead is None:
             if plan.seen:
-                plan.dead = _is_dead(plan, gaz, lex)
+                dead = plan.dead = _is_dead(plan, gaz, lex)
             plan.seen = True
-        if plan.dead and not _may_take_admin_word(plan, nxt, lex):
+        if dead and not _may_take_admin_word(plan, nxt, cache):
             continue  # the second loop would do nothing with it
         runs.append((off, plan, nxt))
     lowercase_memo: dict[str, bool] = {}
@@ -602,7 +705,10 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 i = j + 1
                 continue
             # A title right before the run's first word: "Mr Aleppo", "Sen. Lincoln".
-            if i == 0 and text[start - 1 : start] == " " and _after_title(text, start, lex):
+            before = _before_info(text, start, cache)
+            if i == 0 and (
+                before[0] if before is not None else text[start - 1 : start] == " " and _after_title(text, start, lex)
+            ):
                 person_keys.add(step.key)
                 i = j + 1
                 continue
@@ -613,13 +719,16 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                 level = step.level
             else:
                 level = None
-                nxt_text = _word_after(text, end, off + len(plan.run), nxt, 40)
+                run_end = off + len(plan.run)
+                if end == run_end and (nxt is None or len(nxt) < 40):
+                    nxt_text = nxt  # (what _word_after gives, without the call)
+                else:
+                    nxt_text = _word_after(text, end, run_end, nxt, 40)
                 if nxt_text is not None:
-                    nk = norm_key(nxt_text)
-                    if nxt_text[0].isupper() and (nk in _STREET_WORDS or nk in _TEAM_WORDS):
+                    street_or_team, level = after.get(nxt_text) or _after_info(cache, nxt_text)
+                    if street_or_team:
                         i = j + 2
                         continue
-                    level = lex.admin_words.get(nk)
             flags = set(step.flags)
             if step.partial if ends is None else _partial(text, off, plan, i, j, ends, gaz, lex):
                 flags.add("partial")
@@ -643,12 +752,22 @@ def recognize(text: str, gaz: Gazetteer, lex: Lexicon, *, dateline_span: tuple[i
                     used = lowercase_memo[step.low_word] = _used_lowercase(text, step.low_word)
                 if used:
                     flags.add("common_word")
-            initial = i == 0 and _is_initial(text, start)
-            out.append(RawMention(start, end, list(step.cands), level, in_dl, _has_cue(text, start), initial, None,
+            if before is None:
+                initial = i == 0 and _is_initial(text, start)
+                cue = _has_cue(text, start)
+            else:
+                _, cue, initial = before
+                if cue is None:
+                    cue = _has_cue(text, start)
+                if i != 0:
+                    initial = False
+                elif initial is None:
+                    initial = _is_initial(text, start)
+            out.append(RawMention(start, end, list(step.cands), level, in_dl, cue, initial, None,
                                   suffix_end, flags))
             matched_any = True
             i = j + 1
-        if not matched_any and _may_take_admin_word(plan, nxt, lex):
+        if not matched_any and _may_take_admin_word(plan, nxt, cache):
             _unknown_admin_name(text, off, plan, nxt, None, lex, out)
     # Already sorted by start: runs come in text order, each run's mentions in token order.
     _link_containers(text, out)
@@ -737,12 +856,17 @@ def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon,
         return
 
 
-def _may_take_admin_word(plan: _Plan, nxt: str | None, lex: Lexicon) -> bool:
+def _may_take_admin_word(plan: _Plan, nxt: str | None, cache: _RunCache) -> bool:
     """False when _unknown_admin_name surely finds no admin word after the run (``nxt`` is what
     _find_runs read after it): a cheap test for the many runs followed by an ordinary word."""
     if plan.re[-1] != len(plan.run):
         return True  # the last word lost a period or "'s": let _unknown_admin_name look
-    return nxt is not None and (len(nxt) >= 30 or lex.admin_words.get(norm_key(nxt), "city") != "city")
+    if nxt is None:
+        return False
+    if len(nxt) >= 30:
+        return True
+    level = (cache.after.get(nxt) or _after_info(cache, nxt))[1]
+    return level is not None and level != "city"
 
 
 def _unknown_admin_name(
