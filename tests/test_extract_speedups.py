@@ -69,11 +69,29 @@ def test_finder_keys_of_a_case_sensitive_pattern_keep_case():
     capitals = [chr(c) for c in range(65, 91)]
     assert finder_keys(re.compile(r"\b[A-Z][a-z]+ was shot")) == (capitals, True)
     assert finder_keys(re.compile(r"\b(?:(?i:he)|[A-Z]\w+) was shot")) == (sorted([*capitals, "hE was", "he was"]), True)
-    # (?i:) letters also match these non-ASCII ones: the scan must keep them.
-    assert finder_keys(re.compile(r"\b(?i:ski)\b")) is not None
+    # (?i:) letters also match these non-ASCII ones: the scan must keep them ("SKI" is covered by "S").
     assert re.fullmatch(r"(?i:ski)", "\u017f\u212a\u0131") and re.fullmatch(r"(?i:i)", "\u0130")
-    keys = set(finder_keys(re.compile(r"\b(?i:ski)\b"))[0])
-    assert {"\u017f\u212a\u0131\x02", "SKI\x02", "s\u212a\u0130\x02"} <= keys
+    found = finder_keys(re.compile(r"\b(?:(?i:ski)|[A-Z][a-z]+ was shot)\b"))
+    assert found is not None and found[1]
+    assert {"\u017f\u212a\u0131\x02", "S", "s\u212a\u0130\x02", "ski\x02"} <= set(found[0])
+
+
+def test_finder_keys_of_case_blind_words_scan_the_lower_cased_view():
+    # Every case of "(?i:...)" words is no sharper than the lower-cased word: one key, not 36.
+    assert finder_keys(re.compile(r"\b(?i:ski)\b")) == (["ski\x02"], False)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    assert finder_keys(re.compile(r"\b(?i:shot|killed) [A-Z]\w+")) == (["killed", *(f"shot {c}" for c in letters)], False)
+
+
+def test_finder_keys_ending_a_word_cover_their_continuations():
+    from pipeline.extract.lexicon import _past_word_ends
+
+    # "two" + word end finds every start "two-thirds" or "two " + more would: same starts, fewer keys.
+    assert _past_word_ends(["two\x01\x01e", "two\x02", "two-th", "two\x04mi", "twofol", "two\x00x"]) == [
+        "two\x02", "twofol", "two\x00x"
+    ]
+    found = finder_keys(re.compile(r"\b(?:two|three)(?:[\s-]+(?:one|two))?\b", re.I))
+    assert found == (["three\x02", "two\x02"], False)
 
 
 def test_case_folds_list_every_non_ascii_match_of_an_ascii_letter():

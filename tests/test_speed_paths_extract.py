@@ -260,3 +260,11 @@ def test_prefixed_match_rules_out_only_impossible_starts():
         for text in texts:
             for pos in range(0, len(text) + 1, 3):
                 assert _same(pattern.match(text, pos), pattern.regex.match(text, pos)), (pattern.pattern[:40], text, pos)
+
+
+def test_split_alternatives_are_built_when_first_needed():
+    pattern = PrefixedPattern(re.compile(r"(?:\d+ (?:dead|killed))|(?:(?:war|conflict) killed \d+)", re.I))
+    assert pattern._parts is not None and all(p._built is None for p, _ in pattern._parts)
+    assert _same(pattern.search("3 dead"), pattern.regex.search("3 dead"))
+    built = [p._built is not None for p, _ in pattern._parts]
+    assert built == [True, False]  # the second needs "war" or "conflict", which the text lacks

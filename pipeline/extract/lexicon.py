@@ -24,6 +24,18 @@ _FLAGS = re.IGNORECASE
 _RESOLVED_TYPES = ("@bombing", "@attack")
 
 
+class _Sre:
+    """``re``'s parser and opcodes (private modules of the standard library, looked up once)."""
+
+    def __init__(self) -> None:
+        import re._constants as c  # noqa: PLC0415
+        import re._parser as p  # noqa: PLC0415
+
+        self.c, self.p = c, p
+
+
+_sre = _Sre()
+
 
 # --- Prefix-indexed matching -------------------------------------------------------------
 # Python's ``re`` tries every branch of a big alternation at every word boundary, and with
@@ -179,11 +191,24 @@ def _seq_prefixes(items: list[tuple[Any, Any]], reach: _Reach = _KEYS) -> Any:
     return _chain([_op_prefixes(op, av, reach) for op, av in items], reach)
 
 
+@lru_cache(maxsize=64)
+def _parsed(source: str, flags: int) -> Any:
+    """``re``'s parse tree of ``source`` (read, never changed): literal_prefixes, finder_keys and
+    _gate each read the same pattern, and parsing the big alternations dominates loading."""
+    return _sre.p.parse(source, flags & ~re.UNICODE)
+
+
 def literal_prefixes(pattern: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     """The lower-case prefixes every match of ``pattern`` starts with, and whether each match
     starts at a word start; None when some match could start with anything."""
+    return _source_prefixes(pattern.pattern, pattern.flags, _parsed)
+
+
+def _source_prefixes(source: str, flags: int, parse: Any = _sre.p.parse) -> tuple[frozenset[str], bool] | None:
+    """``literal_prefixes`` of the pattern ``source`` compiled with ``flags``, without compiling it
+    (``parse``: the parser, or ``_parsed`` for a pattern whose tree is read again)."""
     try:
-        parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+        parsed = list(parse(source, flags & ~re.UNICODE))
         found = _chain([_op_prefixes(op, av) for op, av in parsed])
     except (re.error, RecursionError, TypeError, ValueError):
         return None
@@ -205,29 +230,53 @@ def finder_keys(pattern: re.Pattern[str]) -> tuple[list[str], bool] | None:
     anchored pattern's candidate starts, and whether they keep case (to scan the text itself:
     a case-sensitive "[A-Z]" then rules out lower-case words); None when they are too many or
     some match could start at no word start."""
-    reaches = [_FINDER] if pattern.flags & re.IGNORECASE else [_CASED_FINDER, _FINDER]
-    for reach in reaches:
-        try:
-            parsed = list(_sre.p.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
-            found = _chain([_op_prefixes(op, av, reach) for op, av in parsed], reach)
-        except (re.error, RecursionError, TypeError, ValueError):
-            return None
-        if found and all(a and (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
-            return _minimal(frozenset(a for a, _ in found)), reach.cased
+    try:
+        parsed = list(_parsed(pattern.pattern, pattern.flags))
+        folded = _reach_keys(parsed, _FINDER)
+        if pattern.flags & re.IGNORECASE:
+            return None if folded is None else (folded, False)
+        cased = _reach_keys(parsed, _CASED_FINDER)
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+    # Far more cased keys than folded ones mostly spell every case of "(?i:...)" words ("killed",
+    # "KILLED", "Killed", ...): the lower-cased view finds the same starts with one key each, and
+    # a scan of 2,000 keys took 0.1 s to compile.
+    if cased is not None and (folded is None or len(cased) <= _CASED_KEYS_PER_KEY * len(folded)):
+        return cased, True
+    return None if folded is None else (folded, False)
+
+
+_CASED_KEYS_PER_KEY = 16  # "(?i:he)|[A-Z]..." has 12 cased keys per folded key, and is worth scanning cased
+
+
+def _reach_keys(parsed: list[tuple[Any, Any]], reach: _Reach) -> list[str] | None:
+    """The finder keys of the parsed pattern read as ``reach`` says; None when some match could
+    start at no word start (or the keys are too many)."""
+    found = _chain([_op_prefixes(op, av, reach) for op, av in parsed], reach)
+    if found and all(a and (a[0] == _DIGIT or _WORDCHAR.match(a[0])) for a, _ in found):
+        return _past_word_ends(_minimal(frozenset(a for a, _ in found)))
     return None
 
 
-class _Sre:
-    """``re``'s parser and opcodes (private modules of the standard library, looked up once)."""
+def _past_word_ends(keys: list[str]) -> list[str]:
+    """``keys`` without those that a key ending a word already covers: "two" + word end finds
+    every start that "two-thirds" or "two" + spaces + more finds (a character that is no word
+    character ends the word), so the scan finds the same starts with far fewer keys (the count
+    rule had 1,700, mostly such continuations, and compiling their scan cost 80 ms a process)."""
+    ends = {k[:-1] for k in keys if k.endswith(_WORD_END)}
+    if not ends:
+        return keys
+    return [k for k in keys if not any(k[:i] in ends and _no_word_char(k[i]) for i in range(1, len(k)))]
 
-    def __init__(self) -> None:
-        import re._constants as c  # noqa: PLC0415
-        import re._parser as p  # noqa: PLC0415
 
-        self.c, self.p = c, p
+def _no_word_char(ch: str) -> bool:
+    """Whether the key character ``ch`` (a marker or a letter) stands for a character that is no
+    word character (the word-end marker itself is no character: it is the covering key's end)."""
+    if ch in (_SPACE, _SPACES):
+        return True
+    return ch not in _MARK_REGEX and ch not in (_DIGIT, _BOUNDARY) and _WORDCHAR.match(ch) is None
 
 
-_sre = _Sre()
 def _split_top(pattern: str) -> list[str]:
     """``pattern`` cut at its top-level ``|`` (not inside groups, classes or escapes)."""
     out, depth, start, i, in_class = [], 0, 0, 0, False
@@ -376,22 +425,22 @@ class PrefixedPattern:
         "_gate", "_cores", "_finder_cased", "_last", "_clauses", "_part_clauses",
     )
 
-    def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None) -> None:
+    def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None, gate: bool = True) -> None:
         self.regex, self.pattern, self.flags = regex, regex.pattern, regex.flags
         found = literal_prefixes(regex)
         self._keys, self._anchored = found if found else (None, False)
         self._finder: re.Pattern[str] | None = None
         self._finder_cased = False  # the finder scans the text, not its lower-cased view
-        self._last: tuple[str, list[PrefixedPattern]] | None = None  # see _live_parts
+        self._last: tuple[str, list[_LazyPart]] | None = None  # see _live_parts
         self._alts: list[tuple[str, str, frozenset[str]]] | None = None
         self._by_head: dict[str, re.Pattern[str] | None] = {}
         self._digits: re.Pattern[str] | None = None
-        self._parts: list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None = None
+        self._parts: list[tuple[_LazyPart, tuple[tuple[str, ...], ...]]] | None = None
         self._gate: tuple[_Clause, ...] = ()
         # For _live_parts: the distinct clauses of the parts, each part's clauses by position,
         # and pieces that rule out a clause in one test (see _index_clauses).
         self._clauses: tuple[_Clause, ...] = ()
-        self._part_clauses: tuple[tuple[PrefixedPattern, tuple[int, ...]], ...] = ()
+        self._part_clauses: tuple[tuple[_LazyPart, tuple[int, ...]], ...] = ()
         self._cores: dict[int, str] = {}
         if self._keys is None:
             if alternatives is None:
@@ -402,7 +451,7 @@ class PrefixedPattern:
                 if self._parts is None:
                     self._gate = _gate(regex)  # the plain regex runs, but only where it may match
             return
-        if not alternatives:  # long rule lists (triggers, actors) need too many strings to gate
+        if not alternatives and gate:  # long rule lists (triggers, actors) need too many strings to gate
             self._gate = _gate(regex)
         if not self._anchored:
             self._finder = re.compile(_first_letter_trie(_minimal(self._keys)), re.DOTALL)
@@ -421,7 +470,7 @@ class PrefixedPattern:
         if alternatives:
             self._alts = self._split(alternatives)
 
-    def _index_clauses(self, parts: list[tuple[PrefixedPattern, tuple[_Clause, ...]]]) -> None:
+    def _index_clauses(self, parts: list[tuple[_LazyPart, tuple[_Clause, ...]]]) -> None:
         """Number the distinct clauses of ``parts`` so _live_parts keeps their answers in a list."""
         position: dict[tuple[str, ...], int] = {}
         for _, clauses in parts:
@@ -436,7 +485,7 @@ class PrefixedPattern:
     def _split(self, alternatives: list[str]) -> list[tuple[str, str, frozenset[str]]] | None:
         out = []
         for wrap, alt in (x for a in alternatives for x in _flatten(a)):
-            found = literal_prefixes(re.compile(rf"\b(?:{alt})\b", self.flags))
+            found = _source_prefixes(rf"\b(?:{alt})\b", self.flags)
             if found is None or not found[1]:
                 return None
             out.append((wrap, alt, found[0]))
@@ -558,7 +607,7 @@ class PrefixedPattern:
                 best = m.start()
         return None if best < 0 else self.regex.match(text, best, endpos)
 
-    def _live_parts(self, text: str, low: str) -> list[PrefixedPattern]:
+    def _live_parts(self, text: str, low: str) -> list[_LazyPart]:
         """The alternatives whose needed strings are all in ``text``. Kept for the last text, as
         callers search one sentence again from after each match."""
         last = self._last
@@ -760,7 +809,7 @@ def _gate(regex: re.Pattern[str]) -> tuple[_Clause, ...]:
     """Up to three short clauses of strings every match of ``regex`` contains, sharpest first;
     a text lacking all strings of one of them cannot match."""
     try:
-        found = _clauses(list(_sre.p.parse(regex.pattern, regex.flags & ~re.UNICODE)))
+        found = _clauses(list(_parsed(regex.pattern, regex.flags)))
     except (re.error, RecursionError, TypeError, ValueError):
         return ()
     tidy = [c for c in dict.fromkeys(_short(c) for c in found) if c and len(c) <= _GATE_WHOLE_STRINGS]
@@ -822,9 +871,35 @@ def _common_piece(clause: tuple[str, ...]) -> str | None:
     return None
 
 
-def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tuple[tuple[str, ...], ...]]] | None:
-    """The top-level alternatives of ``regex``, each as a PrefixedPattern with the string sets
-    every match of it contains; None unless the pattern is such an alternation."""
+class _LazyPart:
+    """One alternative of a split alternation, compiled and indexed (as a PrefixedPattern) only
+    when a text first holds all of its needed strings: many never do in a process's life, and
+    building them all was a third of the time to load the rules."""
+
+    __slots__ = ("pattern", "flags", "_built")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern, self.flags = pattern, flags
+        self._built: PrefixedPattern | None = None
+
+    def built(self) -> PrefixedPattern:
+        if self._built is None:
+            # No gate of its own: the part's clauses are tested (by _live_parts) before it runs.
+            # One assignment: a racing thread builds an equal copy at worst.
+            self._built = PrefixedPattern(re.compile(self.pattern, self.flags), alternatives=[], gate=False)
+        return self._built
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return self.built().regex
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return (self._built or self.built()).search(text, pos, endpos)
+
+
+def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[_LazyPart, tuple[tuple[str, ...], ...]]] | None:
+    """The top-level alternatives of ``regex``, each (built when first needed) with the string
+    sets every match of it contains; None unless the pattern is such an alternation."""
     alts = _split_top(regex.pattern)
     if len(alts) < 2 or regex.groups and "(?P=" in regex.pattern or re.search(r"\\\d|\(\?[a-zA-Z-]+\)", regex.pattern):
         return None  # backreferences or global inline flags: alternatives do not stand alone
@@ -834,12 +909,9 @@ def _alternative_parts(regex: re.Pattern[str]) -> list[tuple[PrefixedPattern, tu
     shared: dict[tuple[str, ...], _Clause] = {}  # one object per distinct clause
     try:
         for inner in (leaf for alt in alts for leaf in _leaves(alt)):
-            sub = re.compile(inner, regex.flags)
             parsed = list(_sre.p.parse(inner, regex.flags & ~re.UNICODE))
             tidy = sorted(dict.fromkeys(_tidy(c) for c in _clauses(parsed)), key=_sharpness, reverse=True)
-            part = PrefixedPattern(sub, alternatives=[])
-            part._gate = ()  # the clauses below are tested before it runs
-            parts.append((part, tuple(shared[c] if c in shared else shared.setdefault(c, _Clause(c)) for c in tidy)))
+            parts.append((_LazyPart(inner, regex.flags), tuple(shared[c] if c in shared else shared.setdefault(c, _Clause(c)) for c in tidy)))
     except (re.error, RecursionError, TypeError, ValueError):
         return None
     return parts
