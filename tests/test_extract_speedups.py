@@ -215,3 +215,25 @@ def test_minimal_keys_match_the_pairwise_definition():
         keys = frozenset("".join(rng.choice("ab ") for _ in range(rng.randrange(0, 5))) for _ in range(rng.randrange(0, 30)))
         plain = sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
         assert _minimal(keys) == plain, keys
+
+
+def test_loading_rules_pauses_garbage_collection_and_restores_it():
+    import gc
+
+    from pipeline.extract.lexicon import load_lexicon
+
+    assert gc.isenabled()
+    load_lexicon()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_lexicon()
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_finder_keys_give_up_reading_every_case_of_long_case_blind_lists():
+    words = "killing|killed|assassinated|assassinating|murdered|murdering|shot dead|stabbed to death"
+    found = finder_keys(re.compile(rf"\b(?i:{words})\s+[A-Z]\w+"))
+    assert found is not None and not found[1] and len(found[0]) <= 8
