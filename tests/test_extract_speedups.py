@@ -237,3 +237,26 @@ def test_finder_keys_give_up_reading_every_case_of_long_case_blind_lists():
     words = "killing|killed|assassinated|assassinating|murdered|murdering|shot dead|stabbed to death"
     found = finder_keys(re.compile(rf"\b(?i:{words})\s+[A-Z]\w+"))
     assert found is not None and not found[1] and len(found[0]) <= 8
+
+
+def test_ascii_scan_finds_the_same_candidate_starts():
+    """For ASCII text the scan after each non-word character finds exactly the starts that the
+    word-boundary scan finds (whitespace includes the separators \\x1c-\\x1f under both)."""
+    lex = default_lexicon()
+    patterns = [
+        lex.events.trigger_re, lex.events.negative_re, lex.actors.actor_re, lex.casualties.count_re,
+        lex.casualties.singular_injured_re, lex.casualties.kill_before_re, lex.sports.violence_re,
+        PrefixedPattern(re.compile(r"\b(?:two|three)\s+(?:dead|killed)\b", re.I)),
+    ]
+    rng = random.Random(11)
+    texts = ["two  dead", "2 dead", "\x1ctwo\x1fdead", "The army killed 12 and Syrian forces", "US-led raid"]
+    texts += ["".join(rng.choice("atwo thre1 2-_\t\x1c.,'KSUdea") for _ in range(rng.randrange(0, 40))) for _ in range(2000)]
+    for pattern in patterns:
+        assert pattern._ascii_finder is not None
+        for text in texts:
+            scanned = text if pattern._finder_cased else text.lower()
+            for pos in (0, 1, 4):
+                plain = [m.start() for m in pattern._finder.finditer(scanned, pos)]
+                first = [pos] if pattern._finder.match(scanned, pos) else []
+                assert first + [m.end() for m in pattern._ascii_finder.finditer(scanned, pos)] == plain, (text, pos)
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)]
