@@ -443,7 +443,7 @@ class PrefixedPattern:
 
     __slots__ = (
         "regex", "pattern", "flags", "_keys", "_anchored", "_finder", "_ascii_finder", "_digits", "_alts", "_by_head", "_parts",
-        "_gate", "_cores", "_finder_cased", "_last", "_clauses", "_part_clauses",
+        "_gate", "_cores", "_finder_cased", "_last", "_clauses", "_part_clauses", "_probes",
     )
 
     def __init__(self, regex: re.Pattern[str], *, alternatives: list[str] | None = None, gate: bool = True) -> None:
@@ -463,6 +463,7 @@ class PrefixedPattern:
         # and pieces that rule out a clause in one test (see _index_clauses).
         self._clauses: tuple[_Clause, ...] = ()
         self._part_clauses: tuple[tuple[_LazyPart, tuple[int, ...]], ...] = ()
+        self._probes: tuple[tuple[int, tuple[int, ...]], ...] = ()  # see _index_clauses
         self._cores: dict[int, str] = {}
         if self._keys is None:
             if alternatives is None:
@@ -508,6 +509,15 @@ class PrefixedPattern:
         # A clause of many strings that all hold one piece ("was declared dead", "had been
         # declared dead": "ed dead") is ruled out by that piece in one scan.
         self._cores = {i: core for i, c in enumerate(self._clauses) if (core := _common_piece(c)) is not None}
+        # Each alternative's first clause is tested for every text. Tested first, the ones that
+        # cover others ("killed" covers "killed him": lacking it, the text lacks both) answer for
+        # those too when they fail, which most texts make them do.
+        clauses = self._clauses
+        firsts = dict.fromkeys(needed[0] for _, needed in self._part_clauses if needed)
+        covered = {
+            i: tuple(j for j in range(len(clauses)) if j != i and _covers(clauses[i], clauses[j])) for i in firsts
+        }
+        self._probes = tuple(sorted(covered.items(), key=lambda item: -len(item[1])))
 
     def _split(self, alternatives: list[str]) -> list[tuple[str, str, frozenset[str]]] | None:
         out = []
@@ -626,7 +636,7 @@ class PrefixedPattern:
         any alternative, each searched alone (and skipped when text lacks a string every match of
         it contains), is where the whole pattern matches first; match the whole pattern there."""
         assert self._parts is not None
-        low = _fold(text)
+        low = _view(text)  # shared with the other patterns run on this sentence
         if low is None:
             return self.regex.search(text, pos, endpos)
         if self._gate and not _passes(self._gate, text, low):
@@ -646,6 +656,13 @@ class PrefixedPattern:
             return last[1]
         clauses, cores = self._clauses, self._cores
         known: list[bool | None] = [None] * len(clauses)  # clauses shared by several alternatives are tested once
+        for i, covered in self._probes:
+            if known[i] is None:
+                core = cores.get(i)
+                ok = known[i] = (core is None or core in low) and clauses[i].holds(text, low)
+                if not ok:
+                    for j in covered:
+                        known[j] = False
         live = []
         for part, needed in self._part_clauses:
             for i in needed:
