@@ -69,11 +69,29 @@ def test_finder_keys_of_a_case_sensitive_pattern_keep_case():
     capitals = [chr(c) for c in range(65, 91)]
     assert finder_keys(re.compile(r"\b[A-Z][a-z]+ was shot")) == (capitals, True)
     assert finder_keys(re.compile(r"\b(?:(?i:he)|[A-Z]\w+) was shot")) == (sorted([*capitals, "hE was", "he was"]), True)
-    # (?i:) letters also match these non-ASCII ones: the scan must keep them.
-    assert finder_keys(re.compile(r"\b(?i:ski)\b")) is not None
+    # (?i:) letters also match these non-ASCII ones: the scan must keep them ("SKI" is covered by "S").
     assert re.fullmatch(r"(?i:ski)", "\u017f\u212a\u0131") and re.fullmatch(r"(?i:i)", "\u0130")
-    keys = set(finder_keys(re.compile(r"\b(?i:ski)\b"))[0])
-    assert {"\u017f\u212a\u0131\x02", "SKI\x02", "s\u212a\u0130\x02"} <= keys
+    found = finder_keys(re.compile(r"\b(?:(?i:ski)|[A-Z][a-z]+ was shot)\b"))
+    assert found is not None and found[1]
+    assert {"\u017f\u212a\u0131\x02", "S", "s\u212a\u0130\x02", "ski\x02"} <= set(found[0])
+
+
+def test_finder_keys_of_case_blind_words_scan_the_lower_cased_view():
+    # Every case of "(?i:...)" words is no sharper than the lower-cased word: one key, not 36.
+    assert finder_keys(re.compile(r"\b(?i:ski)\b")) == (["ski\x02"], False)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    assert finder_keys(re.compile(r"\b(?i:shot|killed) [A-Z]\w+")) == (["killed", *(f"shot {c}" for c in letters)], False)
+
+
+def test_finder_keys_ending_a_word_cover_their_continuations():
+    from pipeline.extract.lexicon import _past_word_ends
+
+    # "two" + word end finds every start "two-thirds" or "two " + more would: same starts, fewer keys.
+    assert _past_word_ends(["two\x01\x01e", "two\x02", "two-th", "two\x04mi", "twofol", "two\x00x"]) == [
+        "two\x02", "twofol", "two\x00x"
+    ]
+    found = finder_keys(re.compile(r"\b(?:two|three)(?:[\s-]+(?:one|two))?\b", re.I))
+    assert found == (["three\x02", "two\x02"], False)
 
 
 def test_case_folds_list_every_non_ascii_match_of_an_ascii_letter():
@@ -197,3 +215,48 @@ def test_minimal_keys_match_the_pairwise_definition():
         keys = frozenset("".join(rng.choice("ab ") for _ in range(rng.randrange(0, 5))) for _ in range(rng.randrange(0, 30)))
         plain = sorted(k for k in keys if not any(k != j and k.startswith(j) for j in keys))
         assert _minimal(keys) == plain, keys
+
+
+def test_loading_rules_pauses_garbage_collection_and_restores_it():
+    import gc
+
+    from pipeline.extract.lexicon import load_lexicon
+
+    assert gc.isenabled()
+    load_lexicon()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_lexicon()
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_finder_keys_give_up_reading_every_case_of_long_case_blind_lists():
+    words = "killing|killed|assassinated|assassinating|murdered|murdering|shot dead|stabbed to death"
+    found = finder_keys(re.compile(rf"\b(?i:{words})\s+[A-Z]\w+"))
+    assert found is not None and not found[1] and len(found[0]) <= 8
+
+
+def test_ascii_scan_finds_the_same_candidate_starts():
+    """For ASCII text the scan after each non-word character finds exactly the starts that the
+    word-boundary scan finds (whitespace includes the separators \\x1c-\\x1f under both)."""
+    lex = default_lexicon()
+    patterns = [
+        lex.events.trigger_re, lex.events.negative_re, lex.actors.actor_re, lex.casualties.count_re,
+        lex.casualties.singular_injured_re, lex.casualties.kill_before_re, lex.sports.violence_re,
+        PrefixedPattern(re.compile(r"\b(?:two|three)\s+(?:dead|killed)\b", re.I)),
+    ]
+    rng = random.Random(11)
+    texts = ["two  dead", "2 dead", "\x1ctwo\x1fdead", "The army killed 12 and Syrian forces", "US-led raid"]
+    texts += ["".join(rng.choice("atwo thre1 2-_\t\x1c.,'KSUdea") for _ in range(rng.randrange(0, 40))) for _ in range(2000)]
+    for pattern in patterns:
+        assert pattern._ascii_finder is not None
+        for text in texts:
+            scanned = text if pattern._finder_cased else text.lower()
+            for pos in (0, 1, 4):
+                plain = [m.start() for m in pattern._finder.finditer(scanned, pos)]
+                first = [pos] if pattern._finder.match(scanned, pos) else []
+                assert first + [m.end() for m in pattern._ascii_finder.finditer(scanned, pos)] == plain, (text, pos)
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)]

@@ -260,3 +260,22 @@ def test_prefixed_match_rules_out_only_impossible_starts():
         for text in texts:
             for pos in range(0, len(text) + 1, 3):
                 assert _same(pattern.match(text, pos), pattern.regex.match(text, pos)), (pattern.pattern[:40], text, pos)
+
+
+def test_split_alternatives_are_built_when_first_needed():
+    pattern = PrefixedPattern(re.compile(r"(?:\d+ (?:dead|killed))|(?:(?:war|conflict) killed \d+)", re.I))
+    assert pattern._parts is not None and all(p._built is None for p, _ in pattern._parts)
+    assert _same(pattern.search("3 dead"), pattern.regex.search("3 dead"))
+    built = [p._built is not None for p, _ in pattern._parts]
+    assert built == [True, False]  # the second needs "war" or "conflict", which the text lacks
+
+
+def test_covering_clauses_are_tested_first_and_answer_for_the_clauses_they_cover():
+    pattern = PrefixedPattern(re.compile(r"\d+ killed him|\d+ (?:killed|died)|war killed", re.I))
+    assert pattern._parts is not None
+    clauses = pattern._clauses
+    wide = clauses.index((" died", " killed"))  # lacking both, a text lacks " killed him" and "war killed"
+    assert pattern._probes[0] == (wide, (clauses.index((" killed him",)), clauses.index(("war killed",))))
+    for text in ["3 died", "3 killed him", "war killed 4", "nothing", "4 killed", *_SAMPLES]:
+        pattern._last = None
+        assert _same(pattern.search(text), pattern.regex.search(text)), text
