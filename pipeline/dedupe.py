@@ -23,6 +23,7 @@ from pipeline.text_ids import normalise_text
 NUM_PERM = 64
 BANDS = 16  # 16 bands of 4 rows: pairs above ~0.7 Jaccard almost always share a band
 _ROWS = NUM_PERM // BANDS
+_P_BITS = np.uint64(61)
 _PRIME = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20160927)  # fixed: signatures must compare across runs
 _A = _rng.integers(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
@@ -66,12 +67,21 @@ def _minhash(text: str) -> bytes:
         grams = {" ".join(words)}
     else:
         grams = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
-    hashes = np.fromiter(map(zlib.crc32, map(str.encode, grams)), dtype=np.uint64, count=len(grams))
+    return _minhash_of(np.fromiter(map(zlib.crc32, map(str.encode, grams)), dtype=np.uint64, count=len(grams)))
+
+
+def _minhash_of(hashes: np.ndarray) -> bytes:
     # (a*x + b) mod p per permutation; x < 2**32 and a < 2**61 overflow uint64, which is fine for
     # hashing: the products wrap identically in every run.
-    with np.errstate(over="ignore"):
-        mixed = (np.outer(hashes, _A) + _B) % _PRIME
-    return (mixed.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes()
+    mixed = np.multiply.outer(hashes, _A)
+    mixed += _B
+    # mod p without a division (half the cost): p = 2**61 - 1, so x = hi * 2**61 + lo is hi + lo mod p,
+    # and hi + lo < 2 * p needs at most one subtraction.
+    folded = mixed & _PRIME
+    mixed >>= _P_BITS
+    folded += mixed
+    np.subtract(folded, _PRIME, out=folded, where=folded >= _PRIME)
+    return (folded.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes()
 
 
 def similarity(sig_a: bytes, sig_b: bytes) -> float:

@@ -168,3 +168,26 @@ def test_evaluation_scores_each_copy_of_a_text_on_the_one_analysis(tmp_path, set
     assert metrics["run"]["articles"] == 1  # the second id is a duplicate of the first ...
     clash = metrics["events"]["per_type"]["armed_clash"]
     assert (clash["tp"], clash["fn"]) == (2, 0)  # ... and still scored, on the same events
+
+
+def test_signatures_are_those_stored_by_earlier_runs():
+    # Signatures are compared with the warehouse's, so their bytes must never drift (a faster hash,
+    # a reordered shingle set): this digest is of the signature every earlier version computed.
+    import hashlib
+
+    assert hashlib.sha256(signature(STORY)).hexdigest()[:16] == "d2153c990a1d59af"
+
+
+def test_minhash_mod_without_division_equals_the_modulo():
+    import numpy as np
+
+    from pipeline import dedupe
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 313, 4000):
+        hashes = np.concatenate([rng.integers(0, 2**32, size=size, dtype=np.uint64),
+                                 np.array([0, 1, 2**32 - 1], dtype=np.uint64)])
+        with np.errstate(over="ignore"):
+            reference = (np.outer(hashes, dedupe._A) + dedupe._B) % dedupe._PRIME
+        expected = (reference.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes()
+        assert dedupe._minhash_of(hashes) == expected
