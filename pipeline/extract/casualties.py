@@ -204,7 +204,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
     prev_end = 0
     pending: list[tuple[re.Match[str], _Count, str, int]] = []  # counts waiting for a verb
     for m in lex.count_re.finditer(sentence):
-        if any(a <= m.start() < b for a, b in blocked):
+        if blocked and any(a <= m.start() < b for a, b in blocked):
             continue
         raw = (m.group("num") or "").strip()
         if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):

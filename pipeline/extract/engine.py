@@ -46,7 +46,6 @@ _LONG_PARAGRAPH = 8  # sentences; ACLED-style notes and ordinary paragraphs are 
 _PROTEST_WINDOW = 2  # sentences either side that can make a long paragraph's sentence a protest's
 _GLUED_TITLE_SPAN = 400  # only the article's opening can hold its headline
 _CLAIMANT = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+){0,3})\s+(?:has |have |had )?$")  # who claimed, named before the verb
-_CLAUSE_BREAK = re.compile(r"[,;:]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +187,7 @@ def _modality(sentence: str, trigger: int, lex: Lexicon, actors: list) -> tuple[
             return "claimed", who[-1].name("military")
         m = _CLAIMANT.search(sentence[: claim.start()])
         return "claimed", m.group(1) if m else None
-    clause = _CLAUSE_BREAK.split(before)[-1][-45:]
+    clause = before[max(before.rfind(","), before.rfind(";"), before.rfind(":")) + 1 :][-45:]
     if mod.hypothetical_re.search(clause):
         return "hypothetical", None
     return "asserted", None
@@ -371,10 +370,11 @@ def extract_events(
     all_casualties: list[Casualty] = []
     for i, s, hits, cas, cas_groups, cf in per_sentence:
         all_casualties.extend(cas)
-        # Actor lookup is the costliest regex; run it only where an event will need it.
-        actors = find_actors(s.text, lex.actors) if (hits or cf) else []
         para_start = para_spans[s.paragraph][0]
         violent = [h for h in hits if not (h.rule.weak and first_strong.get(s.paragraph, i) < i and not _has_strong(hits))]
+        # Actor lookup is the costliest regex; run it only where an event will be made (a weak
+        # trigger after the paragraph's strong one makes none).
+        actors = find_actors(s.text, lex.actors) if (violent or cf) else []
         made = False
         if violent:
             best = max(violent, key=lambda h: (h.rule.priority, -h.start))
