@@ -63,8 +63,10 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     line_start = start
-    for line_end in [m.start() for m in re.finditer(r"\n", text[start:end])] + [end - start]:
-        line_end += start
+    while line_start <= end:
+        line_end = text.find("\n", line_start, end)
+        if line_end < 0:
+            line_end = end
         s = line_start
         for m in _SENT_END.finditer(text, line_start, line_end):
             cut = m.end()
@@ -77,10 +79,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return [t for t in spans if t[0] < t[1]]
 
 
-def split_text(text: str) -> list[Sentence]:
-    """All sentences of ``text`` in order, each tagged with its paragraph index."""
+def split_text(text: str, paragraphs: list[tuple[int, int]] | None = None) -> list[Sentence]:
+    """All sentences of ``text`` in order, each tagged with its paragraph index;
+    ``paragraphs``: ``split_paragraphs(text)``, when the caller has it."""
     out: list[Sentence] = []
-    for p, (ps, pe) in enumerate(split_paragraphs(text)):
+    for p, (ps, pe) in enumerate(split_paragraphs(text) if paragraphs is None else paragraphs):
         for s, e in split_sentences(text, ps, pe):
             out.append(Sentence(s, e, text[s:e], p))
     return out

@@ -260,3 +260,44 @@ def test_ascii_scan_finds_the_same_candidate_starts():
                 first = [pos] if pattern._finder.match(scanned, pos) else []
                 assert first + [m.end() for m in pattern._ascii_finder.finditer(scanned, pos)] == plain, (text, pos)
             assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)]
+
+
+def _split_line_by_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of each line of ``text[start:end]`` apart: the reference for the newline cuts."""
+    from pipeline.text import split_sentences
+
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        spans += split_sentences(text, pos, pos + len(line))
+        pos += len(line) + 1
+    return spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n", "One. Two.\nThree\n\nFour. Mr. Five.\n", "A\n\n\nB. C\n", "No end", "x.\n", "\nLead.\n\n Tail. "],
+)
+def test_sentence_split_with_find_and_given_paragraphs_as_before(text):
+    from pipeline.text import split_paragraphs, split_sentences, split_text
+
+    assert split_sentences(text) == _split_line_by_line(text, 0, len(text))
+    for a, b in split_paragraphs(text):
+        assert split_sentences(text, a, b) == _split_line_by_line(text, a, b)
+    assert split_text(text, split_paragraphs(text)) == split_text(text)
+
+
+@pytest.mark.parametrize("words", ["3", "1700", "0", "٣", "12"])
+def test_plain_digit_count_parses_like_the_general_path(words):
+    from pipeline.extract.casualties import parse_number
+
+    lex = default_lexicon().casualties
+    assert parse_number(words, lex) == parse_number(f" {words} ", lex) == int(float(words))
+
+
+def test_background_toll_is_dropped_whether_or_not_its_sentence_has_a_trigger():
+    from pipeline.extract import extract_events
+
+    for text in ("The war has killed more than 10,000 people since 2014.", "The conflict has left 20,000 dead, officials said."):
+        out = extract_events(text, published=None, dates=[], places=[])
+        assert out.casualties == [] and out.events == []

@@ -15,6 +15,9 @@ from pipeline.extract.lexicon import ActorLexicon
 _VERBATIM_SPEAKER = re.compile(r"\b((?:Mr|Mrs|Ms|Dr|Gen)\.?\s+)?([A-Z][\w'’-]+(?:\s+(?:al-)?[A-Z][\w'’-]+){0,3})\s+(?:said|says|told|announced|stated)\b")
 
 
+_BY_BEFORE = re.compile(r"\bby\s+(?:the\s+)?$")  # "attacked by (the) <actor>"
+
+
 @dataclass(frozen=True, slots=True)
 class ActorMention:
     start: int
@@ -78,7 +81,7 @@ def attackers(sentence: str, trigger_start: int, actors: list[ActorMention]) -> 
     names: list[str] = []
     before = [a for a in actors if a.start < trigger_start]
     after = [a for a in actors if a.start >= trigger_start]
-    by = [a for a in after if re.search(r"\bby\s+(?:the\s+)?$", sentence[max(0, a.start - 12) : a.start])]
+    by = [a for a in after if _BY_BEFORE.search(sentence[max(0, a.start - 12) : a.start])]
     for a in by + before + after:
         n = a.name("military")
         if n not in names:

@@ -54,6 +54,12 @@ _APPOSITION = re.compile(
     r"\s*,\s*(?:who|whom|later identified|identified|an?|one of|\d{1,2})\b[^,;.]{0,80}?,(?=\s+(?:was|were|has|have|had|is|are)\s)", re.I
 )
 _JOIN = re.compile(r"^[\s,;]*(?:and|as well as|plus|along with|,)?[\s,]*(?:another|other|a further)?\s*$", re.I)
+# Compiled once here rather than looked up in re's cache on every call.
+_SPACES = re.compile(r"\s+")
+_NUMBER_PARTS = re.compile(r"[\s-]+")
+_ZERO_INJURY = re.compile(r"injur|wound|hurt|casualt", re.I)  # "no one was hurt" also zeroes the injured
+# What must stand before an article count ("killing a soldier") for the verb before it to count.
+_ARTICLE_CUE = re.compile(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur|bod(?:y|ies) of)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,9 @@ class _Count:
 
 def parse_number(words: str, lex: CasualtyLexicon) -> int | None:
     """Value of a number written in digits or words ("1,700", "ninety-five", "two dozen")."""
-    w = re.sub(r"\s+", " ", words.strip().lower())
+    if words.isdecimal():
+        return int(float(words))  # the common case, "3": what the steps below make of it
+    w = _SPACES.sub(" ", words.strip().lower())
     if not w:
         return None
     if _DIGITS.match(w):
@@ -78,7 +86,7 @@ def parse_number(words: str, lex: CasualtyLexicon) -> int | None:
         return lex.word_values[w]
     total = 0
     current = 0
-    for token in re.split(r"[\s-]+", w):
+    for token in _NUMBER_PARTS.split(w):
         if token in lex.units:
             current += lex.units[token]
         elif token in lex.tens:
@@ -97,7 +105,7 @@ def parse_number(words: str, lex: CasualtyLexicon) -> int | None:
 
 def _parse_count(m: re.Match[str], lex: CasualtyLexicon) -> _Count | None:
     qual_word = (m.group("qual") or "").lower()
-    qualifier = lex.qualifier_of.get(re.sub(r"\s+", " ", qual_word), "exact") if qual_word else "exact"
+    qualifier = lex.qualifier_of.get(_SPACES.sub(" ", qual_word), "exact") if qual_word else "exact"
     if m.group("lo") or m.group("lo2"):
         lo = parse_number(m.group("lo") or m.group("lo2"), lex)
         hi = parse_number(m.group("hi") or m.group("hi2"), lex)
@@ -107,7 +115,7 @@ def _parse_count(m: re.Match[str], lex: CasualtyLexicon) -> _Count | None:
         value = parse_number(m.group(0)[len(m.group("qual") or "") :], lex)
         return _Count(value, value, qualifier, None) if value is not None else None
     if m.group("vague"):
-        term = re.sub(r"\s+", " ", m.group("vague").lower())
+        term = _SPACES.sub(" ", m.group("vague").lower())
         value = lex.vague_counts.get(term)
         if value is None:
             return _Count(None, None, "vague", term)
@@ -126,7 +134,9 @@ def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | N
             i += 1
         vm = lex.victim_re.match(s, i)
         if vm:
-            return next(g[2:] for g, v in vm.groupdict().items() if v), _noun_phrase_end(s, vm.end(), lex)
+            # The victim groups are the pattern's outer named groups: the one that matched closes last.
+            name = vm.lastgroup or next(g for g, v in vm.groupdict().items() if v)
+            return name[2:], _noun_phrase_end(s, vm.end(), lex)
         wm = lex.modifier_re.match(s, i)
         if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
             return None
@@ -139,7 +149,9 @@ def _unknown_head(s: str, pos: int, lex: CasualtyLexicon, count: int | None) -> 
     two plain words, then a passive kill or injury verb, make it a count of unspecified victims."""
     i = pos
     for _ in range(2):
-        wm = lex.modifier_re.match(s, i + len(s[i:]) - len(s[i:].lstrip(" ")))
+        while s.startswith(" ", i):
+            i += 1
+        wm = lex.modifier_re.match(s, i)
         if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
             return None
         i = wm.end()
@@ -185,27 +197,27 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
     for m in lex.zero_re.finditer(sentence):
         blocked.append(m.span())
         out.append(_casualty("killed", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
-        if re.search(r"injur|wound|hurt|casualt", m.group(0), re.I):
+        if _ZERO_INJURY.search(m.group(0)):
             out.append(_casualty("injured", 0, 0, "exact", "unspecified", m, offset, "cas.zero"))
     running: bool | None = None  # looked up only once a count is found: most cue sentences have none
     prev: Casualty | None = None
     prev_end = 0
     pending: list[tuple[re.Match[str], _Count, str, int]] = []  # counts waiting for a verb
     for m in lex.count_re.finditer(sentence):
-        if any(a <= m.start() < b for a, b in blocked):
+        if blocked and any(a <= m.start() < b for a, b in blocked):
             continue
         raw = (m.group("num") or "").strip()
         if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):
             continue
         if sentence.startswith(",", m.end()) and _AGE_APPOSITION.search(sentence, 0, m.start()):
             continue  # "Demarcus Spencer, 40, was killed", "Carlos, then 18, was shot": an age, not a toll
-        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()) or _FAMILY_SIZE.search(sentence, max(0, m.start() - 30), m.start()):
-            continue  # "under the age of 12", "a mother of three"
         # Most matches are the article "a"/"an" before an ordinary noun: rule them out first.
         is_article = raw.lower() in ("a", "an", "single", "lone", "both")
         victim = _victim_after(sentence, m.end(), lex)
         if is_article and victim is None:
             continue
+        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()) or _FAMILY_SIZE.search(sentence, max(0, m.start() - 30), m.start()):
+            continue  # "under the age of 12", "a mother of three"
         count = _parse_count(m, lex)
         if count is None:
             continue
@@ -244,7 +256,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             else:
                 pending = [(m, count, group, vend)]
             continue
-        if is_article and rule == "cas.before" and not re.search(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur|bod(?:y|ies) of)", before, re.I):
+        if is_article and rule == "cas.before" and not _ARTICLE_CUE.search(before):
             continue
         if running is None:
             running = lex.running_re.search(sentence) is not None
@@ -319,14 +331,14 @@ def _classify(
     after: str, before: str, group: str, sentence: str, m: re.Match[str], lex: CasualtyLexicon
 ) -> tuple[str | None, str]:
     before = _POSSESSIVE.sub("", before)
-    if lex.summary_re.search(before) or (lex.summary_after_re.match(after) and not lex.kill_after_re.match(after)):
-        return "killed", "cas.summary"
     ka = lex.kill_after_re.match(after)
-    ia = lex.injure_after_re.match(after)
+    if lex.summary_re.search(before) or (lex.summary_after_re.match(after) and not ka):
+        return "killed", "cas.summary"
     if ka and _ACTIVE_OBJECT.match(after, ka.end()) and not _AUXILIARY.search(ka.group(0)):
         return None, ""  # "gunmen shot and killed a fighter": the gunmen did the killing
     if ka:  # "was shot and killed" also starts like an injury; death wins
         return "killed", "cas.after"
+    ia = lex.injure_after_re.match(after)
     if ia and not _AUXILIARY.search(ia.group(0)) and (_ACTIVE_OBJECT.match(after, ia.end()) or _SHOT_AT.match(after, ia.end())):
         return None, ""  # "a policeman shot and injured a driver", "gunmen shot at a bus": the shooters
     if ia:

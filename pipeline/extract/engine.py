@@ -10,6 +10,7 @@ about the same day and place merge -> totals are computed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,6 +45,7 @@ _GLUED_TITLE = re.compile(rf"[A-Z]{_GLUED_AFTER}(?=[a-z]+\b|[A-Z]+\b|\s)|\({_GLU
 _LONG_PARAGRAPH = 8  # sentences; ACLED-style notes and ordinary paragraphs are shorter
 _PROTEST_WINDOW = 2  # sentences either side that can make a long paragraph's sentence a protest's
 _GLUED_TITLE_SPAN = 400  # only the article's opening can hold its headline
+_CLAIMANT = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+){0,3})\s+(?:has |have |had )?$")  # who claimed, named before the verb
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +185,9 @@ def _modality(sentence: str, trigger: int, lex: Lexicon, actors: list) -> tuple[
         who = [a for a in actors if a.end <= claim.start()]
         if who:
             return "claimed", who[-1].name("military")
-        m = re.search(r"([A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+){0,3})\s+(?:has |have |had )?$", sentence[: claim.start()])
+        m = _CLAIMANT.search(sentence[: claim.start()])
         return "claimed", m.group(1) if m else None
-    clause = re.split(r"[,;:]", before)[-1][-45:]
+    clause = before[max(before.rfind(","), before.rfind(";"), before.rfind(":")) + 1 :][-45:]
     if mod.hypothetical_re.search(clause):
         return "hypothetical", None
     return "asserted", None
@@ -254,8 +256,8 @@ def extract_events(
     """Every event and casualty count in ``text``, with evidence offsets and the rule that found it."""
     lex = lexicon or default_lexicon()
     ev = lex.events
-    sentences = split_text(text)
     para_spans = split_paragraphs(text)
+    sentences = split_text(text, para_spans)
     skip_paras, furniture_sentences = furniture(text, sentences)
     skip_spans = [para_spans[p] for p in skip_paras]
     # The trigger, ceasefire and casualty-cue scans decide which sentences are worth reading;
@@ -278,15 +280,20 @@ def extract_events(
     # a paragraph is only looked at when one of its triggers could be vetoed.
     # A trigger's own words ("fired tear gas at villagers") never make its paragraph a protest.
     protest_paras: dict[int, bool] = {}
-    trigger_spans = [(s.start + m.start(), s.start + m.end()) for _, s, triggers, _, _ in kept for m in triggers]
+    # In text order and disjoint (sentences in order, a sentence's matches in order), so the
+    # only span that can hold a position is the last one starting at or before it.
+    trigger_starts = [s.start + m.start() for _, s, triggers, _, _ in kept for m in triggers]
+    trigger_ends = [s.start + m.end() for _, s, triggers, _, _ in kept for m in triggers]
+
+    def in_trigger(m: re.Match[str]) -> bool:
+        k = bisect_right(trigger_starts, m.start()) - 1
+        return k >= 0 and m.end() <= trigger_ends[k]
 
     def protest_words(a: int, b: int) -> bool:
         gate = lex.events.protest_re
         if not gate.may_match(text[a:b]):
             return False
-        return any(
-            not any(x <= m.start() and m.end() <= y for x, y in trigger_spans) for m in gate.regex.finditer(text, a, b)
-        )
+        return any(not in_trigger(m) for m in gate.regex.finditer(text, a, b))
 
     def in_protest(p: int) -> bool:
         if p not in protest_paras:
@@ -324,19 +331,25 @@ def extract_events(
     per_sentence: list[tuple[int, Sentence, list[Hit], list[Casualty], list[list[Casualty]], re.Match[str] | None]] = []
     sports_article: bool | None = None
     for i, s, triggers, cf, cued in kept:
-        if lex.casualties.background_re.search(s.text):
-            continue  # a whole war's toll ("has killed tens of thousands") is context, not an event
         vetoable = any(ev.triggers[int((m.lastgroup or "t0")[1:])].protest_veto for m in triggers)
         hits = find_hits(s.text, lex, protest=protest_veto(s.paragraph, s, i) if vetoable else False, matches=triggers)
+        # A whole war's toll ("has killed tens of thousands") is context, not an event. Looked
+        # for only in a sentence that yields something, before its casualties when it has hits.
+        background = (hits or cf) and lex.casualties.background_re.search(s.text) is not None
+        if background:
+            continue
         cas_groups = _casualty_groups(s, lex) if cued else []
         cas = [c for group in cas_groups for c in group]
-        if hits or cas or cf:
-            # Match reports "shoot", "counter-attack" and are "killed by two decisions": sports talk
-            # yields nothing. Judged only where the sentence would yield something.
-            if sports_article is None:
-                sports_article = is_sports_report(text, lex.sports)
-            if vetoed(s.text, lex.sports, sports_article=sports_article):
-                continue
+        if not (hits or cas or cf):
+            continue  # nothing to add
+        if not (hits or cf) and lex.casualties.background_re.search(s.text):
+            continue
+        # Match reports "shoot", "counter-attack" and are "killed by two decisions": sports talk
+        # yields nothing. Judged only where the sentence would yield something.
+        if sports_article is None:
+            sports_article = is_sports_report(text, lex.sports)
+        if vetoed(s.text, lex.sports, sports_article=sports_article):
+            continue
         per_sentence.append((i, s, hits, cas, cas_groups, cf))
 
     # Articles name the weapon once; a later bare "bombing" takes the type of explicit ones.
@@ -357,10 +370,11 @@ def extract_events(
     all_casualties: list[Casualty] = []
     for i, s, hits, cas, cas_groups, cf in per_sentence:
         all_casualties.extend(cas)
-        # Actor lookup is the costliest regex; run it only where an event will need it.
-        actors = find_actors(s.text, lex.actors) if (hits or cf) else []
         para_start = para_spans[s.paragraph][0]
         violent = [h for h in hits if not (h.rule.weak and first_strong.get(s.paragraph, i) < i and not _has_strong(hits))]
+        # Actor lookup is the costliest regex; run it only where an event will be made (a weak
+        # trigger after the paragraph's strong one makes none).
+        actors = find_actors(s.text, lex.actors) if (violent or cf) else []
         made = False
         if violent:
             best = max(violent, key=lambda h: (h.rule.priority, -h.start))
