@@ -86,3 +86,38 @@ def test_digit_gates_scanned_by_parts_equal_the_whole_gate():
 def test_pattern_with_leading_global_flags_is_left_as_is():
     pattern = re.compile(r"(?i)monday")
     assert guarded(pattern) is pattern
+
+
+_CORE_SAMPLES = (
+    "From 3 to 5 May 2016, between the 12th and the 14th of SEPTEMBER, 1-3 Jan. and 27-28 June.",
+    "On Sept. 3-5, 2016, May 1 through 4 and JAN 2 to 3; not 12-3 May.",
+    "The 27th of September, 3 May, 1st Jan 2016, and Wednesday, 4 July at 10 am.",
+    "Yesterday (Monday), TODAY ( Tue. ) and tomorrow(Friday).",
+    "Two days ago, 3 weeks or so earlier, a month from now, ONE YEAR HENCE, ten days before it.",
+    "The day before, the previous night, a day later, the following morning, later that afternoon, "
+    "THAT SAME DAY and the same day.",
+    "A fortnight ago, several weeks from now, a couple of years hence, 3 DAYS AGO.",
+)
+
+
+def test_every_match_of_a_rule_contains_its_core():
+    # A window is only scanned when it holds the rule's core: every match must hold it too.
+    from dataclasses import fields
+
+    cores = [f.name for f in fields(PATTERNS) if f.name.startswith("core_")]
+    assert len(cores) == 7
+    for name in cores:
+        pattern, core = getattr(PATTERNS, name.removeprefix("core_")), getattr(PATTERNS, name)
+        matches = [m for text in _CORE_SAMPLES for m in pattern.finditer(text)]
+        assert matches, name  # the samples exercise every rule with a core
+        for m in matches:
+            assert core.search(m.string.lower(), m.start(), m.end()), (name, m[0])
+
+
+def test_window_without_the_core_is_skipped_but_matches_are_kept():
+    from pipeline.dates.fast import iter_gated
+
+    # "ago" and "hence" open windows; only those holding "<unit> ago|hence|..." are scanned.
+    text = "Long ago, " + "x" * 120 + " they met two days ago and will meet a week hence."
+    found = [m[0] for m in iter_gated(PATTERNS.ago, PATTERNS.gate_ago, text)]
+    assert found == [m[0] for m in PATTERNS.ago.finditer(text)] == ["two days ago", "a week hence"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from pipeline.dates import arith
@@ -573,10 +573,14 @@ def _window_needs(pattern: re.Pattern[str], gate: re.Pattern[str] | None) -> fro
     return known[2]
 
 
-def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+def _folded(text: str, cache: dict) -> str | None:
     if "fold" not in cache:
         cache["fold"] = fold(text)  # lower-cased as IGNORECASE compares, or None
-    folded = cache["fold"]
+    return cache["fold"]
+
+
+def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+    folded = _folded(text, cache)
     if folded is None:
         return True
     window = folded[lo:hi]
@@ -586,25 +590,49 @@ def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) ->
     return False
 
 
+def _has_core(core: re.Pattern[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+    folded = _folded(text, cache)
+    return folded is None or core.search(folded, lo, hi) is not None
+
+
+# A rule pattern's core (patterns.py), by id of the pattern: "core_ago" belongs to "ago".
+_CORES: dict[int, re.Pattern[str]] = {
+    id(getattr(PATTERNS, f.name.removeprefix("core_"))): getattr(PATTERNS, f.name)
+    for f in fields(PATTERNS)
+    if f.name.startswith("core_")
+}
+
+
 def iter_gated(
     pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None
 ) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
     keeps gate scans for the next pattern with the same gate."""
-    return _iter_windows(pattern, gate, _window_needs(pattern, gate), text, {} if cache is None else cache)
+    needs, core = _window_needs(pattern, gate), _CORES.get(id(pattern))
+    return _iter_windows(pattern, gate, needs, core, text, {} if cache is None else cache)
 
 
 def _iter_windows(
-    pattern: re.Pattern[str], gate: re.Pattern[str] | None, needs: frozenset[str] | None, text: str, cache: dict
+    pattern: re.Pattern[str],
+    gate: re.Pattern[str] | None,
+    needs: frozenset[str] | None,
+    core: re.Pattern[str] | None,
+    text: str,
+    cache: dict,
 ) -> Iterator[re.Match[str]]:
-    """``iter_gated`` with the needed strings known. A window without any string every match
-    contains is not scanned: a match lies wholly inside its window."""
+    """``iter_gated`` with the needed strings and the core known. A window without any string
+    every match contains, or without the pattern's core, is not scanned: a match lies wholly
+    inside its window, and so does the core it contains."""
     for lo, hi in _windows(gate, text, cache):
-        if needs is None or _has_any(needs, text, lo, hi, cache):
-            yield from pattern.finditer(text, lo, hi)
+        if needs is not None and not _has_any(needs, text, lo, hi, cache):
+            continue
+        if core is not None and not _has_core(core, text, lo, hi, cache):
+            continue
+        yield from pattern.finditer(text, lo, hi)
 
 
 _RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
+_RULE_CORES = tuple(_CORES.get(id(pattern)) for pattern, _, _ in RULES)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
@@ -613,7 +641,7 @@ def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -
     ctx = Context(text, anchor)
     cache = {} if cache is None else cache
     for rank, (pattern, rule, gate) in enumerate(RULES):
-        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], text, cache):
+        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found

@@ -21,6 +21,11 @@ def _names(names: Iterable[str]) -> str:
     return "|".join(re.escape(f) for f in sorted(forms, key=lambda s: (-len(s), s)))
 
 
+def _lower_names(names: Iterable[str]) -> str:
+    """Lower-case alternation of names, for a core searched in lower-cased text."""
+    return f"(?:{'|'.join(re.escape(n) for n in sorted({n.lower() for n in names}))})"
+
+
 def _literals(words: Iterable[str]) -> str:
     """Alternation of plain literals in lower, Capitalised and UPPER case.
 
@@ -78,6 +83,17 @@ class DatePatterns:
     # in a tight loop but tests a character class at every character, five times slower.
     gate_numeric_parts: tuple[re.Pattern[str], ...]
     gate_year_parts: tuple[re.Pattern[str], ...]
+    # Cores: for a rule that seldom matches, a lower-case regex that every match contains once
+    # lower-cased, with the optional parts and the assertions left out. It opens with a literal or
+    # a character class, which re skips to in a tight loop, so testing a window for its core costs
+    # a fraction of scanning the window with the rule; a window without it is not scanned.
+    core_range_dmy: re.Pattern[str]
+    core_range_mdy: re.Pattern[str]
+    core_explicit_dmy: re.Pattern[str]
+    core_relday_weekday: re.Pattern[str]
+    core_ago: re.Pattern[str]
+    core_anaphoric: re.Pattern[str]
+    core_fallback_candidate: re.Pattern[str]
 
 
 def build_patterns(vocab: DateVocab) -> DatePatterns:
@@ -103,6 +119,10 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
     reldays = _words(vocab.relative_days)
     numbers = _words(vocab.number_words)
     joint = r"(?:-|–|—|\s+to\s+|\s+until\s+|\s+till\s+|\s+through\s+|\s+and\s+)"
+    # Lower-case pieces of the cores: any month or weekday name, a day number (wider than ``day``).
+    month_core = _lower_names(vocab.months)
+    weekday_core = _lower_names(vocab.weekdays)
+    day_core = r"\d\d?(?:st|nd|rd|th)?"
 
     return _with_guards(DatePatterns(
         iso=re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?)?(?![\d-])"),
@@ -185,6 +205,19 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
         gate_year=re.compile(_alternation(_YEAR_GATE_PARTS)),
         gate_numeric_parts=tuple(map(re.compile, _NUMERIC_GATE_PARTS)),
         gate_year_parts=tuple(map(re.compile, _YEAR_GATE_PARTS)),
+        # Each core is its rule from the first piece that every match has, as written above.
+        core_range_dmy=re.compile(rf"{day_core}{joint}(?:the\s+)?{day_core}\s+(?:of\s+)?{month_core}"),
+        core_range_mdy=re.compile(rf"{month_core}\.?\s+{day_core}{joint}\d"),
+        core_explicit_dmy=re.compile(rf"{day_core}\s+(?:of\s+)?{month_core}"),
+        core_relday_weekday=re.compile(rf"\(\s*{weekday_core}"),
+        core_ago=re.compile(
+            r"(?:day|week|month|year)s?(?:\s+or\s+so)?\s+(?:ago|from\s+now|hence|earlier|later|before|after)"
+        ),
+        # Every alternative ends in "<the|previous|a|next|following|that|same> <day|night|...>".
+        core_anaphoric=re.compile(
+            r"(?:the|previous|a|next|following|that|same)\s+(?:day|night|evening|morning|afternoon)"
+        ),
+        core_fallback_candidate=re.compile(r"(?:fortnight|day|week|month|year)s?\s+(?:ago|from\s+now|hence)"),
     ))
 
 
@@ -198,8 +231,13 @@ def _alternation(parts: Iterable[str]) -> str:
 
 def _with_guards(patterns: DatePatterns) -> DatePatterns:
     """Every rule and cue pattern behind its first-character guard (see ``first_char``): the same
-    matches, found faster. Gates stay as written: they are read as literal lists."""
+    matches, found faster. Gates stay as written: they are read as literal lists; so do cores,
+    which a lookahead in front would slow down."""
     return replace(
         patterns,
-        **{f.name: guarded(getattr(patterns, f.name)) for f in fields(patterns) if not f.name.startswith("gate_")},
+        **{
+            f.name: guarded(getattr(patterns, f.name))
+            for f in fields(patterns)
+            if not f.name.startswith(("gate_", "core_"))
+        },
     )
