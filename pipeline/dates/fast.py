@@ -43,6 +43,7 @@ class Candidate(NamedTuple):
 class Context:
     text: str
     anchor: date | None
+    folded: str | None = None  # ``text`` lower-cased as IGNORECASE compares (regex_gate.fold)
 
 
 VOCAB: DateVocab = load_vocab()
@@ -57,6 +58,7 @@ _HOLIDAYS_NTH = {k.lower(): v for k, v in VOCAB.nth_weekday_holidays.items()}
 # Where a clause ends: a tense cue beyond one of these belongs to another verb.
 _CLAUSE_END = guarded(re.compile(r"[.!?](?=\s)|[\n,;:()\"“”]|``|''"))
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
+_CLAUSE_LIMIT = 80  # characters a clause prefix reaches back at most
 
 
 def _norm(s: str) -> str:
@@ -93,7 +95,7 @@ def _is_publication_line(ctx: Context, start: int) -> bool:
     return bool(PATTERNS.publication_cue.search(ctx.text[max(line_start, start - 40) : start]))
 
 
-def _clause_prefix(ctx: Context, start: int, limit: int = 80) -> str:
+def _clause_prefix(ctx: Context, start: int, limit: int = _CLAUSE_LIMIT) -> str:
     """The text from the start of the clause (at most ``limit`` characters back) up to ``start``."""
     window = ctx.text[max(0, start - limit) : start]
     ends = list(_CLAUSE_END.finditer(window))
@@ -204,6 +206,11 @@ _ANAPHORIC_WEEKDAY = {"the previous": -1, "previous": -1, "the following": 1, "f
 
 
 def _future_context(ctx: Context, start: int) -> bool:
+    # Most clauses hold no cue word at all: the cue's core, searched in the lower-cased text up to
+    # ``start``, rules that out faster than finding the clause and searching it for the cue.
+    folded = ctx.folded
+    if folded is not None and not PATTERNS.core_future_cue.search(folded, max(0, start - _CLAUSE_LIMIT), start):
+        return False
     return bool(PATTERNS.future_cue.search(_clause_prefix(ctx, start)))
 
 
@@ -638,8 +645,8 @@ _RULE_CORES = tuple(_CORES.get(id(pattern)) for pattern, _, _ in RULES)
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
     """Every candidate of every rule, paired with the rule's rank (lower = more specific).
     ``cache`` keeps the gates' hits in ``text`` for a later ``iter_gated`` over the same text."""
-    ctx = Context(text, anchor)
     cache = {} if cache is None else cache
+    ctx = Context(text, anchor, _folded(text, cache))
     for rank, (pattern, rule, gate) in enumerate(RULES):
         for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], text, cache):
             found = rule(m, ctx)

@@ -94,6 +94,7 @@ class DatePatterns:
     core_ago: re.Pattern[str]
     core_anaphoric: re.Pattern[str]
     core_fallback_candidate: re.Pattern[str]
+    core_future_cue: re.Pattern[str]
 
 
 def build_patterns(vocab: DateVocab) -> DatePatterns:
@@ -122,7 +123,7 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
     # Lower-case pieces of the cores: any month or weekday name, a day number (wider than ``day``).
     month_core = _lower_names(vocab.months)
     weekday_core = _lower_names(vocab.weekdays)
-    day_core = r"\d\d?(?:st|nd|rd|th)?"
+    day_core = r"[0-9]\d?(?:st|nd|rd|th)?"  # ``day`` opens with an ASCII digit
 
     return _with_guards(DatePatterns(
         iso=re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?)?(?![\d-])"),
@@ -207,7 +208,8 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
         gate_year_parts=tuple(map(re.compile, _YEAR_GATE_PARTS)),
         # Each core is its rule from the first piece that every match has, as written above.
         core_range_dmy=re.compile(rf"{day_core}{joint}(?:the\s+)?{day_core}\s+(?:of\s+)?{month_core}"),
-        core_range_mdy=re.compile(rf"{month_core}\.?\s+{day_core}{joint}\d"),
+        # (the month in front would open the core with a lower-case letter, which re cannot skip to)
+        core_range_mdy=re.compile(rf"{day_core}{joint}\d"),
         core_explicit_dmy=re.compile(rf"{day_core}\s+(?:of\s+)?{month_core}"),
         core_relday_weekday=re.compile(rf"\(\s*{weekday_core}"),
         core_ago=re.compile(
@@ -218,6 +220,7 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
             r"(?:the|previous|a|next|following|that|same)\s+(?:day|night|evening|morning|afternoon)"
         ),
         core_fallback_candidate=re.compile(r"(?:fortnight|day|week|month|year)s?\s+(?:ago|from\s+now|hence)"),
+        core_future_cue=re.compile(_words(c.lower() for c in vocab.future_cues)),
     ))
 
 
