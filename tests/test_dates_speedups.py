@@ -122,3 +122,22 @@ def test_window_without_the_core_is_skipped_but_matches_are_kept():
     text = "Long ago, " + "x" * 120 + " they met two days ago and will meet a week hence."
     found = [m[0] for m in iter_gated(PATTERNS.ago, PATTERNS.gate_ago, text)]
     assert found == [m[0] for m in PATTERNS.ago.finditer(text)] == ["two days ago", "a week hence"]
+
+
+def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
+    from pipeline.dates.fast import _HOLDS_GATE_HIT, RULES, _iter_windows
+
+    texts = (
+        *_CORE_SAMPLES,
+        "Monday, Jan. 5, 2016 at 10 am; TUESDAY Sun, 3 March and March 2014, in mid-July, Christmas Eve, 12/05/2016.",
+        "MAYDAY Mayor said on Wednesday's meeting in May that AUGUSTuesday 2019-01-02 and 1999 were next Friday night.",
+    )
+    for pattern, rule, gate in RULES:
+        if rule not in _HOLDS_GATE_HIT:
+            continue
+        for text in texts:
+            whole = [m.span() for m in _iter_windows(pattern, gate, None, None, False, text, {})]
+            stopped = [m.span() for m in _iter_windows(pattern, gate, None, None, True, text, {})]
+            assert stopped == whole, (rule.__name__, text)
+            hits = _spans(gate, text)  # every match holds a whole gate hit
+            assert all(any(s <= a and b <= e for a, b in hits) for s, e in whole), (rule.__name__, text)

@@ -541,23 +541,26 @@ def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | 
     return _table_hits(table, text, low, cache)
 
 
-def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int]]:
-    """Merged [start, end) windows around the gate's hits (the whole text when there is no gate)."""
+def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int, int]]:
+    """Merged [start, end) windows around the gate's hits (the whole text when there is no gate),
+    each with the end of its last hit."""
+    n = len(text)
     if gate is None:
-        return [(0, len(text))]
+        return [(0, n, n)]
     key = id(gate)  # the gate outlives the cache, which lives for one text
     spans = cache.get(key)
     if spans is None:
         if "low" not in cache:
             low = text.lower()
-            cache["low"] = low if len(low) == len(text) else None
+            cache["low"] = low if len(low) == n else None
         spans = []
         for start, end in _gate_hits(gate, text, cache["low"], cache):
-            lo, hi = max(0, start - _WINDOW_BEFORE), min(len(text), end + _WINDOW_AFTER)
+            lo = start - _WINDOW_BEFORE if start > _WINDOW_BEFORE else 0
+            hi = end + _WINDOW_AFTER if end + _WINDOW_AFTER < n else n
             if spans and lo <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], hi)
+                spans[-1] = (spans[-1][0], hi, end)
             else:
-                spans.append((lo, hi))
+                spans.append((lo, hi, end))
         cache[key] = spans
     return spans
 
@@ -616,7 +619,7 @@ def iter_gated(
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
     keeps gate scans for the next pattern with the same gate."""
     needs, core = _window_needs(pattern, gate), _CORES.get(id(pattern))
-    return _iter_windows(pattern, gate, needs, core, text, {} if cache is None else cache)
+    return _iter_windows(pattern, gate, needs, core, False, text, {} if cache is None else cache)
 
 
 def _iter_windows(
@@ -624,22 +627,54 @@ def _iter_windows(
     gate: re.Pattern[str] | None,
     needs: frozenset[str] | None,
     core: re.Pattern[str] | None,
+    holds_hit: bool,
     text: str,
     cache: dict,
 ) -> Iterator[re.Match[str]]:
     """``iter_gated`` with the needed strings and the core known. A window without any string
     every match contains, or without the pattern's core, is not scanned: a match lies wholly
-    inside its window, and so does the core it contains."""
-    for lo, hi in _windows(gate, text, cache):
+    inside its window, and so does the core it contains.
+
+    ``holds_hit``: every match contains a whole gate word, which the gate scan found or
+    covered with a hit of its own, in this window. Then no match can follow one that reaches
+    the window's last hit, and the rest of the window (up to _WINDOW_AFTER characters) is not
+    scanned."""
+    for lo, hi, last in _windows(gate, text, cache):
         if needs is not None and not _has_any(needs, text, lo, hi, cache):
             continue
         if core is not None and not _has_core(core, text, lo, hi, cache):
             continue
-        yield from pattern.finditer(text, lo, hi)
+        if not holds_hit:
+            yield from pattern.finditer(text, lo, hi)
+            continue
+        for m in pattern.finditer(text, lo, hi):
+            yield m
+            if m.end() >= last:
+                break
 
 
 _RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
 _RULE_CORES = tuple(_CORES.get(id(pattern)) for pattern, _, _ in RULES)
+# Rules whose every match holds a whole word of their (case-sensitive) gate: the month, weekday
+# or holiday name, the year, the digits after the first separator. Not the ignore-case rules,
+# which also match spellings the gate lacks ("ToDay"), nor relday_weekday (its weekday is no
+# word of its gate).
+_HOLDS_GATE_HIT = frozenset(
+    {
+        rule_iso,
+        rule_numeric,
+        rule_range_dmy,
+        rule_range_mdy,
+        rule_explicit_dmy,
+        rule_explicit_mdy,
+        rule_month_year,
+        rule_holiday,
+        rule_weekday,
+        rule_month_named,
+        rule_year,
+    }
+)
+_RULE_HOLDS_HIT = tuple(rule in _HOLDS_GATE_HIT for _, rule, _ in RULES)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
@@ -648,7 +683,8 @@ def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -
     cache = {} if cache is None else cache
     ctx = Context(text, anchor, _folded(text, cache))
     for rank, (pattern, rule, gate) in enumerate(RULES):
-        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], text, cache):
+        holds_hit = _RULE_HOLDS_HIT[rank]
+        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], holds_hit, text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found
