@@ -17,7 +17,7 @@ def test_guard_lists_every_way_a_match_can_start():
     pattern = re.compile(r"(?:\b(?i:last|next)\s+)?(?:Monday|Mon\.)|\d+(?:st|th)")
     text = "LAST Monday, next Mon. and Mon, on the 21st, NEXT  Monday or Monday's 3th."
     assert _spans(guarded(pattern), text) == _spans(pattern, text)
-    assert first_char_class(pattern) == r"(?=[M\d]|(?i:[ln]))"
+    assert first_char_class(pattern) == r"(?=[LMN\dln])"
 
 
 def test_no_guard_when_a_match_may_start_anywhere():
@@ -141,3 +141,14 @@ def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
             assert stopped == whole, (rule.__name__, text)
             hits = _spans(gate, text)  # every match holds a whole gate hit
             assert all(any(s <= a and b <= e for a, b in hits) for s, e in whole), (rule.__name__, text)
+
+
+def test_only_letters_without_foreign_case_partners_leave_the_ignore_case_class():
+    from pipeline.dates.first_char import _FOLDS_BEYOND_ASCII
+
+    # The ASCII letters that IGNORECASE also matches with a character beyond ASCII.
+    beyond = [chr(n) for n in range(128, 0x110000) if re.match(r"(?i:[a-z])", chr(n))]
+    partners = {c for c in "abcdefghijklmnopqrstuvwxyz" for b in beyond if re.match(f"(?i:{c})", b)}
+    assert partners == {"i", "k", "s"} and partners <= _FOLDS_BEYOND_ASCII
+    assert first_char_class(re.compile(r"(?i:kilo|sun|ice|moon)")) == r"(?=[Mm]|(?i:[iks]))"
+    assert _spans(guarded(re.compile(r"(?i:kilo)")), "\u212ailo KILO") == [(0, 4), (5, 9)]

@@ -85,6 +85,26 @@ def _first_of_sequence(items: list[tuple[Any, Any]], flags: int, found: tuple[se
     return True
 
 
+# ASCII letters that IGNORECASE also matches with a character beyond ASCII ("ı", "İ", "ſ", the
+# Kelvin sign): they stay in the ignore-case class.
+_FOLDS_BEYOND_ASCII = frozenset("iksIKS")
+
+
+def _both_cases(found: tuple[set[str], set[str]]) -> None:
+    """Move the other ASCII letters of the ignore-case class to the case-sensitive one in both
+    cases, and digits and ASCII punctuation as they are: one class test per position instead of
+    an alternation of two."""
+    sensitive, ignore = found
+    for item in list(ignore):
+        char = item.removeprefix("\\")  # re.escape'd punctuation
+        if item == r"\d" or (len(char) == 1 and char.isascii() and not char.isalpha()):
+            ignore.remove(item)
+            sensitive.add(item)
+        elif len(item) == 1 and item.isascii() and item.isalpha() and item not in _FOLDS_BEYOND_ASCII:
+            ignore.remove(item)
+            sensitive.update((item.lower(), item.upper()))
+
+
 def first_char_class(pattern: re.Pattern[str]) -> str | None:
     """A lookahead every match of ``pattern`` passes at its start, or None when none can be told
     (the pattern may match the empty string or start with any character)."""
@@ -95,6 +115,7 @@ def first_char_class(pattern: re.Pattern[str]) -> str | None:
             return None
     except _Unknown:
         return None
+    _both_cases(found)
     sensitive, ignore = ("".join(sorted(s)) for s in found)
     parts = ([f"[{sensitive}]"] if sensitive else []) + ([f"(?i:[{ignore}])"] if ignore else [])
     return f"(?={'|'.join(parts)})"
