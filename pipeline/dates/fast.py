@@ -190,11 +190,15 @@ def rule_month_named(m: re.Match[str], ctx: Context) -> Candidate:
     return Candidate(start, m.end(), "fast:month_named", f"{year:04d}-{month:02d}", "month")
 
 
+_AFTER_MODS = frozenset({"next", "this coming", "coming", "the following", "following"})
+_BEFORE_MODS = frozenset({"last", "this past", "past", "the previous", "previous"})
+
+
 def _resolve_weekday(weekday: int, mod: str, anchor: date, future: bool) -> date:
     """Weekday policy (see the package docstring)."""
-    if mod in {"next", "this coming", "coming", "the following", "following"}:
+    if mod in _AFTER_MODS:
         return arith.weekday_after(anchor, weekday)
-    if mod in {"last", "this past", "past", "the previous", "previous"}:
+    if mod in _BEFORE_MODS:
         return arith.weekday_before(anchor, weekday)
     if future:
         return arith.weekday_on_or_after(anchor, weekday)
@@ -219,7 +223,10 @@ def rule_weekday(m: re.Match[str], ctx: Context) -> Candidate:
     if ctx.anchor is None:
         return Candidate(m.start(), m.end(), "fast:weekday", None, "day", weekday=weekday)
     mod = _norm(m["mod"]) if m["mod"] else ""
-    found = _resolve_weekday(weekday, mod, ctx.anchor, _future_context(ctx, m.start()))
+    # The tense only decides for a bare weekday other than the publication day's.
+    undecided = mod not in _AFTER_MODS and mod not in _BEFORE_MODS and weekday != ctx.anchor.weekday()
+    future = undecided and _future_context(ctx, m.start())
+    found = _resolve_weekday(weekday, mod, ctx.anchor, future)
     direction = _ANAPHORIC_WEEKDAY.get(mod)
     return Candidate(
         m.start(), m.end(), "fast:weekday", found.isoformat(), "day", weekday=weekday, ref_direction=direction
