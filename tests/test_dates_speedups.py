@@ -152,3 +152,11 @@ def test_only_letters_without_foreign_case_partners_leave_the_ignore_case_class(
     assert partners == {"i", "k", "s"} and partners <= _FOLDS_BEYOND_ASCII
     assert first_char_class(re.compile(r"(?i:kilo|sun|ice|moon)")) == r"(?=[Mm]|(?i:[iks]))"
     assert _spans(guarded(re.compile(r"(?i:kilo)")), "\u212ailo KILO") == [(0, 4), (5, 9)]
+
+
+def test_compile_guarded_equals_guarding_a_compiled_pattern():
+    from pipeline.dates.first_char import compile_guarded
+
+    for source, flags in ((r"(?:\b(?i:last|next)\s+)?Monday", 0), (r"(?i)monday", 0), (r".ay", 0), (r"published\s*$", re.I)):
+        built, reference = compile_guarded(source, flags), guarded(re.compile(source, flags))
+        assert (built.pattern, built.flags) == (reference.pattern, reference.flags)
