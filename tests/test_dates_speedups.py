@@ -125,7 +125,7 @@ def test_window_without_the_core_is_skipped_but_matches_are_kept():
 
 
 def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
-    from pipeline.dates.fast import _HOLDS_GATE_HIT, RULES, _iter_windows
+    from pipeline.dates.fast import _HOLDS_GATE_HIT, RULES, _window_matches
 
     texts = (
         *_CORE_SAMPLES,
@@ -136,8 +136,8 @@ def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
         if rule not in _HOLDS_GATE_HIT:
             continue
         for text in texts:
-            whole = [m.span() for m in _iter_windows(pattern, gate, None, None, False, text, {})]
-            stopped = [m.span() for m in _iter_windows(pattern, gate, None, None, True, text, {})]
+            whole = [m.span() for m in _window_matches(pattern, gate, None, None, False, text, {})]
+            stopped = [m.span() for m in _window_matches(pattern, gate, None, None, True, text, {})]
             assert stopped == whole, (rule.__name__, text)
             hits = _spans(gate, text)  # every match holds a whole gate hit
             assert all(any(s <= a and b <= e for a, b in hits) for s, e in whole), (rule.__name__, text)
@@ -160,3 +160,12 @@ def test_compile_guarded_equals_guarding_a_compiled_pattern():
     for source, flags in ((r"(?:\b(?i:last|next)\s+)?Monday", 0), (r"(?i)monday", 0), (r".ay", 0), (r"published\s*$", re.I)):
         built, reference = compile_guarded(source, flags), guarded(re.compile(source, flags))
         assert (built.pattern, built.flags) == (reference.pattern, reference.flags)
+
+
+def test_each_gate_has_its_scan_decided_once():
+    from pipeline.dates.fast import _gate_plan
+
+    kinds = {name: _gate_plan(getattr(PATTERNS, name))[0] for name in ("gate_month", "gate_year", "gate_ago", "gate_iso")}
+    assert kinds == {"gate_month": "merged", "gate_year": "split", "gate_ago": "table", "gate_iso": "regex"}
+    text = "2016-01-02, 2016-13-45 and 1999-12-31"
+    assert _gate_hits(PATTERNS.gate_iso, text, text.lower(), {}) == _spans(PATTERNS.gate_iso, text)

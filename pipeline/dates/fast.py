@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
@@ -482,10 +482,11 @@ _MERGED = _merged_scan((PATTERNS.gate_month, PATTERNS.gate_weekday, PATTERNS.gat
 
 def _find_all(low: str, word: str) -> list[int]:
     found = []
-    at = low.find(word)
+    find = low.find
+    at = find(word)
     while at >= 0:
         found.append(at)
-        at = low.find(word, at + 1)
+        at = find(word, at + 1)
     return found
 
 
@@ -495,14 +496,19 @@ def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[i
     as in the regex, whose forms are ordered longest first. Gates share words ("before", "night"):
     each word's positions are found once per text."""
     found: list[tuple[int, int]] = []
-    known = cache.setdefault("word_positions", {})
+    known = cache.get("word_positions")
+    if known is None:
+        known = cache["word_positions"] = {}
     for word, n, spellings in table:
         positions = known.get(word)
         if positions is None:
-            positions = known[word] = _find_all(low, word)
+            # Most words are in no text: one "in" test settles them without a call.
+            positions = known[word] = _find_all(low, word) if word in low else []
         for at in positions:
             if text[at : at + n] in spellings:
                 found.append((at, -n))
+    if not found:
+        return found
     found.sort()
     hits: list[tuple[int, int]] = []
     free = 0
@@ -529,23 +535,45 @@ def _split_hits(gate: re.Pattern[str], parts: tuple[re.Pattern[str], ...], text:
     return found
 
 
+def _gate_plan(gate: re.Pattern[str]) -> tuple[str, Any]:
+    """How ``gate`` is scanned, decided once per gate: ("merged", its index in _MERGED),
+    ("split", its parts), ("table", its word table) or ("regex", None)."""
+    known = _PLANS.get(id(gate))
+    if known is None or known[0] is not gate:
+        merged_at = _MERGED.index(gate) if _MERGED is not None else None
+        parts = next((parts for whole, parts in _SPLIT if gate is whole), None)
+        table = _literal_table(gate)
+        if merged_at is not None:
+            plan: tuple[str, Any] = ("merged", merged_at)
+        elif parts is not None:
+            plan = ("split", parts)
+        elif table is not None:
+            plan = ("table", table)
+        else:
+            plan = ("regex", None)
+        known = _PLANS[id(gate)] = (gate, plan)
+    return known[1]
+
+
+_PLANS: dict[int, tuple[re.Pattern[str], tuple[str, Any]]] = {}
+
+
 def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | None = None) -> list[tuple[int, int]]:
     """The spans ``gate.finditer(text)`` gives, found the cheapest way known for the gate.
     ``cache`` (per text) holds what several gates share: the merged scan, word positions.
     Its keys: "low", "fold", "merged", "word_positions", and id(gate) for each gate's windows."""
     cache = {} if cache is None else cache
-    merged_at = _MERGED.index(gate) if _MERGED is not None else None
-    if merged_at is not None:
-        if "merged" not in cache:
-            cache["merged"] = _MERGED.hits(text)  # type: ignore[union-attr]
-        return cache["merged"][merged_at]
-    for whole, parts in _SPLIT:
-        if gate is whole:
-            return _split_hits(gate, parts, text)
-    table = _literal_table(gate)
-    if table is None or low is None:
-        return [m.span() for m in gate.finditer(text)]
-    return _table_hits(table, text, low, cache)
+    kind, how = _gate_plan(gate)
+    if kind == "merged":
+        merged = cache.get("merged")
+        if merged is None:
+            merged = cache["merged"] = _MERGED.hits(text)  # type: ignore[union-attr]
+        return merged[how]
+    if kind == "split":
+        return _split_hits(gate, how, text)
+    if kind == "table" and low is not None:
+        return _table_hits(how, text, low, cache)
+    return [m.span() for m in gate.finditer(text)]
 
 
 def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int, int]]:
@@ -626,10 +654,10 @@ def iter_gated(
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
     keeps gate scans for the next pattern with the same gate."""
     needs, core = _window_needs(pattern, gate), _CORES.get(id(pattern))
-    return _iter_windows(pattern, gate, needs, core, False, text, {} if cache is None else cache)
+    return iter(_window_matches(pattern, gate, needs, core, False, text, {} if cache is None else cache))
 
 
-def _iter_windows(
+def _window_matches(
     pattern: re.Pattern[str],
     gate: re.Pattern[str] | None,
     needs: frozenset[str] | None,
@@ -637,27 +665,30 @@ def _iter_windows(
     holds_hit: bool,
     text: str,
     cache: dict,
-) -> Iterator[re.Match[str]]:
-    """``iter_gated`` with the needed strings and the core known. A window without any string
-    every match contains, or without the pattern's core, is not scanned: a match lies wholly
-    inside its window, and so does the core it contains.
+) -> list[re.Match[str]]:
+    """``iter_gated`` with the needed strings and the core known, as a list (cheaper than a
+    generator, built 17 times per text). A window without any string every match contains, or
+    without the pattern's core, is not scanned: a match lies wholly inside its window, and so
+    does the core it contains.
 
     ``holds_hit``: every match contains a whole gate word, which the gate scan found or
     covered with a hit of its own, in this window. Then no match can follow one that reaches
     the window's last hit, and the rest of the window (up to _WINDOW_AFTER characters) is not
     scanned."""
+    found: list[re.Match[str]] = []
     for lo, hi, last in _windows(gate, text, cache):
         if needs is not None and not _has_any(needs, text, lo, hi, cache):
             continue
         if core is not None and not _has_core(core, text, lo, hi, cache):
             continue
         if not holds_hit:
-            yield from pattern.finditer(text, lo, hi)
+            found.extend(pattern.finditer(text, lo, hi))
             continue
         for m in pattern.finditer(text, lo, hi):
-            yield m
+            found.append(m)
             if m.end() >= last:
                 break
+    return found
 
 
 _RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
@@ -691,7 +722,7 @@ def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -
     ctx = Context(text, anchor, _folded(text, cache))
     for rank, (pattern, rule, gate) in enumerate(RULES):
         holds_hit = _RULE_HOLDS_HIT[rank]
-        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], holds_hit, text, cache):
+        for m in _window_matches(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], holds_hit, text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found
