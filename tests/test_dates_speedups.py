@@ -169,3 +169,19 @@ def test_each_gate_has_its_scan_decided_once():
     assert kinds == {"gate_month": "merged", "gate_year": "split", "gate_ago": "table", "gate_iso": "regex"}
     text = "2016-01-02, 2016-13-45 and 1999-12-31"
     assert _gate_hits(PATTERNS.gate_iso, text, text.lower(), {}) == _spans(PATTERNS.gate_iso, text)
+
+
+def test_range_words_looked_for_only_where_their_words_are():
+    from pipeline.dates.fast import Candidate, join_ranges
+    from pipeline.regex_gate import fold
+
+    text = "From Monday to Wednesday, and SINCE  Friday; on Tuesday."
+    cands = [
+        Candidate(5, 11, "fast:weekday", "2016-01-04", "day", weekday=0),
+        Candidate(15, 24, "fast:weekday", "2016-01-06", "day", weekday=2),
+        Candidate(37, 43, "fast:weekday", "2016-01-01", "day", weekday=4),
+        Candidate(48, 55, "fast:weekday", "2016-01-05", "day", weekday=1),
+    ]
+    joined = join_ranges(cands, text, fold(text))
+    assert joined == join_ranges(cands, text)  # the same without the lower-cased text
+    assert [(c.start, c.end, c.kind) for c in joined] == [(0, 24, "interval"), (30, 43, "interval_start"), (48, 55, "point")]

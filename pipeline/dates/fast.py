@@ -758,14 +758,33 @@ def resolve_references(cands: list[Candidate], anchor: date | None) -> list[Cand
     return out
 
 
-def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
-    """Merge "from X to Y" / "between X and Y" into one interval; mark "since X" as interval_start."""
+# Lower-case strings one of which every match of the range opener / "since" contains.
+_OPENER_WORDS = required_literals(PATTERNS.range_opener)
+_SINCE_WORDS = required_literals(PATTERNS.since_before)
+
+
+def _word_before(
+    word_regex: re.Pattern[str], words: frozenset[str] | None, text: str, folded: str | None, start: int
+) -> re.Match[str] | None:
+    """``word_regex`` searched in the 10 characters before ``start``; not searched when the
+    lower-cased text there holds none of the ``words`` every match contains (most dates)."""
+    lo = max(0, start - 10)
+    if folded is not None and words is not None:
+        before = folded[lo:start]
+        if not any(w in before for w in words):
+            return None
+    return word_regex.search(text, lo, start)
+
+
+def join_ranges(cands: list[Candidate], text: str, folded: str | None = None) -> list[Candidate]:
+    """Merge "from X to Y" / "between X and Y" into one interval; mark "since X" as interval_start.
+    ``folded``: ``text`` lower-cased as IGNORECASE compares (regex_gate.fold), when known."""
     out: list[Candidate] = []
     i = 0
     while i < len(cands):
         cand = cands[i]
         nxt = cands[i + 1] if i + 1 < len(cands) else None
-        opener = PATTERNS.range_opener.search(text, max(0, cand.start - 10), cand.start)
+        opener = _word_before(PATTERNS.range_opener, _OPENER_WORDS, text, folded, cand.start)
         if (
             nxt is not None
             and cand.kind == "point"
@@ -799,7 +818,7 @@ def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
                 )
                 i += 2
                 continue
-        since = PATTERNS.since_before.search(text, max(0, cand.start - 10), cand.start)
+        since = _word_before(PATTERNS.since_before, _SINCE_WORDS, text, folded, cand.start)
         if since is not None and cand.kind == "point":
             cand = cand._replace(start=since.start(), kind="interval_start")
         out.append(cand)
