@@ -125,7 +125,7 @@ def test_window_without_the_core_is_skipped_but_matches_are_kept():
 
 
 def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
-    from pipeline.dates.fast import _HOLDS_GATE_HIT, RULES, _window_matches
+    from pipeline.dates.fast import _HOLDS_GATE_HIT, _STARTS_AT_GATE_HIT, RULES, _Scan, _window_matches
 
     texts = (
         *_CORE_SAMPLES,
@@ -136,11 +136,14 @@ def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
         if rule not in _HOLDS_GATE_HIT:
             continue
         for text in texts:
-            whole = [m.span() for m in _window_matches(pattern, gate, None, None, False, text, {})]
-            stopped = [m.span() for m in _window_matches(pattern, gate, None, None, True, text, {})]
+            whole = [m.span() for m in _window_matches(pattern, gate, _Scan(), text, {})]
+            starts = rule in _STARTS_AT_GATE_HIT
+            stopped = [m.span() for m in _window_matches(pattern, gate, _Scan(None, None, True, starts), text, {})]
             assert stopped == whole, (rule.__name__, text)
-            hits = _spans(gate, text)  # every match holds a whole gate hit
+            hits = _spans(gate, text)  # every match holds a whole gate hit, and starts with it
             assert all(any(s <= a and b <= e for a, b in hits) for s, e in whole), (rule.__name__, text)
+            if starts:
+                assert all(any(s == a for a, _ in hits) for s, _ in whole), (rule.__name__, text)
 
 
 def test_only_letters_without_foreign_case_partners_leave_the_ignore_case_class():

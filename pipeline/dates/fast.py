@@ -576,12 +576,12 @@ def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | 
     return [m.span() for m in gate.finditer(text)]
 
 
-def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int, int]]:
+def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int, int, int]]:
     """Merged [start, end) windows around the gate's hits (the whole text when there is no gate),
-    each with the end of its last hit."""
+    each with the start of its first hit and the end of its last."""
     n = len(text)
     if gate is None:
-        return [(0, n, n)]
+        return [(0, n, 0, n)]
     key = id(gate)  # the gate outlives the cache, which lives for one text
     spans = cache.get(key)
     if spans is None:
@@ -593,9 +593,9 @@ def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple
             lo = start - _WINDOW_BEFORE if start > _WINDOW_BEFORE else 0
             hi = end + _WINDOW_AFTER if end + _WINDOW_AFTER < n else n
             if spans and lo <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], hi, end)
+                spans[-1] = (spans[-1][0], hi, spans[-1][2], end)
             else:
-                spans.append((lo, hi, end))
+                spans.append((lo, hi, start, end))
         cache[key] = spans
     return spans
 
@@ -648,51 +648,54 @@ _CORES: dict[int, re.Pattern[str]] = {
 }
 
 
+class _Scan(NamedTuple):
+    """What is known of a pattern's matches that spares scanning (part of) a window."""
+
+    needs: frozenset[str] | None = None  # lower-case strings one of which every match contains
+    core: re.Pattern[str] | None = None  # a lower-case regex every match contains (patterns.py)
+    holds_hit: bool = False  # every match holds a whole word of the gate
+    starts_at_hit: bool = False  # every match starts with a whole word of the gate
+
+
 def iter_gated(
     pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None
 ) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
     keeps gate scans for the next pattern with the same gate."""
-    needs, core = _window_needs(pattern, gate), _CORES.get(id(pattern))
-    return iter(_window_matches(pattern, gate, needs, core, False, text, {} if cache is None else cache))
+    scan = _Scan(_window_needs(pattern, gate), _CORES.get(id(pattern)))
+    return iter(_window_matches(pattern, gate, scan, text, {} if cache is None else cache))
 
 
 def _window_matches(
-    pattern: re.Pattern[str],
-    gate: re.Pattern[str] | None,
-    needs: frozenset[str] | None,
-    core: re.Pattern[str] | None,
-    holds_hit: bool,
-    text: str,
-    cache: dict,
+    pattern: re.Pattern[str], gate: re.Pattern[str] | None, scan: _Scan, text: str, cache: dict
 ) -> list[re.Match[str]]:
-    """``iter_gated`` with the needed strings and the core known, as a list (cheaper than a
-    generator, built 17 times per text). A window without any string every match contains, or
-    without the pattern's core, is not scanned: a match lies wholly inside its window, and so
-    does the core it contains.
+    """``iter_gated`` with what ``scan`` knows, as a list (cheaper than a generator, built 17
+    times per text). A window without any string every match contains, or without the pattern's
+    core, is not scanned: a match lies wholly inside its window, and so does the core it contains.
 
-    ``holds_hit``: every match contains a whole gate word, which the gate scan found or
-    covered with a hit of its own, in this window. Then no match can follow one that reaches
-    the window's last hit, and the rest of the window (up to _WINDOW_AFTER characters) is not
-    scanned."""
+    ``holds_hit``: every match contains a whole gate word, which the gate scan found or covered
+    with a hit of its own, in this window. Then no match can follow one that reaches the
+    window's last hit, and the rest of the window (up to _WINDOW_AFTER characters) is not
+    scanned. ``starts_at_hit``: that word opens the match, so no match starts before the
+    window's first hit, and the scan starts there (a lookbehind still sees the text before)."""
+    needs, core, holds_hit, starts_at_hit = scan
     found: list[re.Match[str]] = []
-    for lo, hi, last in _windows(gate, text, cache):
+    for lo, hi, first, last in _windows(gate, text, cache):
         if needs is not None and not _has_any(needs, text, lo, hi, cache):
             continue
         if core is not None and not _has_core(core, text, lo, hi, cache):
             continue
+        matches = pattern.finditer(text, first if starts_at_hit else lo, hi)
         if not holds_hit:
-            found.extend(pattern.finditer(text, lo, hi))
+            found.extend(matches)
             continue
-        for m in pattern.finditer(text, lo, hi):
+        for m in matches:
             found.append(m)
             if m.end() >= last:
                 break
     return found
 
 
-_RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
-_RULE_CORES = tuple(_CORES.get(id(pattern)) for pattern, _, _ in RULES)
 # Rules whose every match holds a whole word of their (case-sensitive) gate: the month, weekday
 # or holiday name, the year, the digits after the first separator. Not the ignore-case rules,
 # which also match spellings the gate lacks ("ToDay"), nor relday_weekday (its weekday is no
@@ -712,7 +715,17 @@ _HOLDS_GATE_HIT = frozenset(
         rule_year,
     }
 )
-_RULE_HOLDS_HIT = tuple(rule in _HOLDS_GATE_HIT for _, rule, _ in RULES)
+# Of those, the rules whose match opens with that word: "March 2016", a bare year.
+_STARTS_AT_GATE_HIT = frozenset({rule_month_year, rule_year})
+_RULE_SCANS = tuple(
+    _Scan(
+        _window_needs(pattern, gate),
+        _CORES.get(id(pattern)),
+        rule in _HOLDS_GATE_HIT,
+        rule in _STARTS_AT_GATE_HIT,
+    )
+    for pattern, rule, gate in RULES
+)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
@@ -721,8 +734,7 @@ def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -
     cache = {} if cache is None else cache
     ctx = Context(text, anchor, _folded(text, cache))
     for rank, (pattern, rule, gate) in enumerate(RULES):
-        holds_hit = _RULE_HOLDS_HIT[rank]
-        for m in _window_matches(pattern, gate, _RULE_NEEDS[rank], _RULE_CORES[rank], holds_hit, text, cache):
+        for m in _window_matches(pattern, gate, _RULE_SCANS[rank], text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found
