@@ -542,12 +542,11 @@ def _gate_plan(gate: re.Pattern[str]) -> tuple[str, Any]:
     if known is None or known[0] is not gate:
         merged_at = _MERGED.index(gate) if _MERGED is not None else None
         parts = next((parts for whole, parts in _SPLIT if gate is whole), None)
-        table = _literal_table(gate)
         if merged_at is not None:
             plan: tuple[str, Any] = ("merged", merged_at)
         elif parts is not None:
             plan = ("split", parts)
-        elif table is not None:
+        elif (table := _literal_table(gate)) is not None:  # read from the gate: not for the others
             plan = ("table", table)
         else:
             plan = ("regex", None)
