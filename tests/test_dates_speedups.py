@@ -17,7 +17,7 @@ def test_guard_lists_every_way_a_match_can_start():
     pattern = re.compile(r"(?:\b(?i:last|next)\s+)?(?:Monday|Mon\.)|\d+(?:st|th)")
     text = "LAST Monday, next Mon. and Mon, on the 21st, NEXT  Monday or Monday's 3th."
     assert _spans(guarded(pattern), text) == _spans(pattern, text)
-    assert first_char_class(pattern) == r"(?=[M\d]|(?i:[ln]))"
+    assert first_char_class(pattern) == r"(?=[LMN\dln])"
 
 
 def test_no_guard_when_a_match_may_start_anywhere():
@@ -86,3 +86,105 @@ def test_digit_gates_scanned_by_parts_equal_the_whole_gate():
 def test_pattern_with_leading_global_flags_is_left_as_is():
     pattern = re.compile(r"(?i)monday")
     assert guarded(pattern) is pattern
+
+
+_CORE_SAMPLES = (
+    "From 3 to 5 May 2016, between the 12th and the 14th of SEPTEMBER, 1-3 Jan. and 27-28 June.",
+    "On Sept. 3-5, 2016, May 1 through 4 and JAN 2 to 3; not 12-3 May.",
+    "The 27th of September, 3 May, 1st Jan 2016, and Wednesday, 4 July at 10 am.",
+    "Yesterday (Monday), TODAY ( Tue. ) and tomorrow(Friday).",
+    "Two days ago, 3 weeks or so earlier, a month from now, ONE YEAR HENCE, ten days before it.",
+    "The day before, the previous night, a day later, the following morning, later that afternoon, "
+    "THAT SAME DAY and the same day.",
+    "A fortnight ago, several weeks from now, a couple of years hence, 3 DAYS AGO.",
+    "He WILL go; they're Going  To vote, it is to end, as soon as Friday, the plan's due and it'll pass.",
+)
+
+
+def test_every_match_of_a_rule_contains_its_core():
+    # A window is only scanned when it holds the rule's core: every match must hold it too.
+    from dataclasses import fields
+
+    cores = [f.name for f in fields(PATTERNS) if f.name.startswith("core_")]
+    assert len(cores) == 8
+    for name in cores:
+        pattern, core = getattr(PATTERNS, name.removeprefix("core_")), getattr(PATTERNS, name)
+        matches = [m for text in _CORE_SAMPLES for m in pattern.finditer(text)]
+        assert matches, name  # the samples exercise every rule with a core
+        for m in matches:
+            assert core.search(m.string.lower(), m.start(), m.end()), (name, m[0])
+
+
+def test_window_without_the_core_is_skipped_but_matches_are_kept():
+    from pipeline.dates.fast import iter_gated
+
+    # "ago" and "hence" open windows; only those holding "<unit> ago|hence|..." are scanned.
+    text = "Long ago, " + "x" * 120 + " they met two days ago and will meet a week hence."
+    found = [m[0] for m in iter_gated(PATTERNS.ago, PATTERNS.gate_ago, text)]
+    assert found == [m[0] for m in PATTERNS.ago.finditer(text)] == ["two days ago", "a week hence"]
+
+
+def test_scan_stopping_after_the_last_gate_hit_keeps_every_match():
+    from pipeline.dates.fast import _HOLDS_GATE_HIT, _STARTS_AT_GATE_HIT, RULES, _Scan, _window_matches
+
+    texts = (
+        *_CORE_SAMPLES,
+        "Monday, Jan. 5, 2016 at 10 am; TUESDAY Sun, 3 March and March 2014, in mid-July, Christmas Eve, 12/05/2016.",
+        "MAYDAY Mayor said on Wednesday's meeting in May that AUGUSTuesday 2019-01-02 and 1999 were next Friday night.",
+    )
+    for pattern, rule, gate in RULES:
+        if rule not in _HOLDS_GATE_HIT:
+            continue
+        for text in texts:
+            whole = [m.span() for m in _window_matches(pattern, gate, _Scan(), text, {})]
+            starts = rule in _STARTS_AT_GATE_HIT
+            stopped = [m.span() for m in _window_matches(pattern, gate, _Scan(None, None, True, starts), text, {})]
+            assert stopped == whole, (rule.__name__, text)
+            hits = _spans(gate, text)  # every match holds a whole gate hit, and starts with it
+            assert all(any(s <= a and b <= e for a, b in hits) for s, e in whole), (rule.__name__, text)
+            if starts:
+                assert all(any(s == a for a, _ in hits) for s, _ in whole), (rule.__name__, text)
+
+
+def test_only_letters_without_foreign_case_partners_leave_the_ignore_case_class():
+    from pipeline.dates.first_char import _FOLDS_BEYOND_ASCII
+
+    # The ASCII letters that IGNORECASE also matches with a character beyond ASCII.
+    beyond = [chr(n) for n in range(128, 0x110000) if re.match(r"(?i:[a-z])", chr(n))]
+    partners = {c for c in "abcdefghijklmnopqrstuvwxyz" for b in beyond if re.match(f"(?i:{c})", b)}
+    assert partners == {"i", "k", "s"} and partners <= _FOLDS_BEYOND_ASCII
+    assert first_char_class(re.compile(r"(?i:kilo|sun|ice|moon)")) == r"(?=[Mm]|(?i:[iks]))"
+    assert _spans(guarded(re.compile(r"(?i:kilo)")), "\u212ailo KILO") == [(0, 4), (5, 9)]
+
+
+def test_compile_guarded_equals_guarding_a_compiled_pattern():
+    from pipeline.dates.first_char import compile_guarded
+
+    for source, flags in ((r"(?:\b(?i:last|next)\s+)?Monday", 0), (r"(?i)monday", 0), (r".ay", 0), (r"published\s*$", re.I)):
+        built, reference = compile_guarded(source, flags), guarded(re.compile(source, flags))
+        assert (built.pattern, built.flags) == (reference.pattern, reference.flags)
+
+
+def test_each_gate_has_its_scan_decided_once():
+    from pipeline.dates.fast import _gate_plan
+
+    kinds = {name: _gate_plan(getattr(PATTERNS, name))[0] for name in ("gate_month", "gate_year", "gate_ago", "gate_iso")}
+    assert kinds == {"gate_month": "merged", "gate_year": "split", "gate_ago": "table", "gate_iso": "regex"}
+    text = "2016-01-02, 2016-13-45 and 1999-12-31"
+    assert _gate_hits(PATTERNS.gate_iso, text, text.lower(), {}) == _spans(PATTERNS.gate_iso, text)
+
+
+def test_range_words_looked_for_only_where_their_words_are():
+    from pipeline.dates.fast import Candidate, join_ranges
+    from pipeline.regex_gate import fold
+
+    text = "From Monday to Wednesday, and SINCE  Friday; on Tuesday."
+    cands = [
+        Candidate(5, 11, "fast:weekday", "2016-01-04", "day", weekday=0),
+        Candidate(15, 24, "fast:weekday", "2016-01-06", "day", weekday=2),
+        Candidate(37, 43, "fast:weekday", "2016-01-01", "day", weekday=4),
+        Candidate(48, 55, "fast:weekday", "2016-01-05", "day", weekday=1),
+    ]
+    joined = join_ranges(cands, text, fold(text))
+    assert joined == join_ranges(cands, text)  # the same without the lower-cased text
+    assert [(c.start, c.end, c.kind) for c in joined] == [(0, 24, "interval"), (30, 43, "interval_start"), (48, 55, "point")]

@@ -73,7 +73,7 @@ def resolve_dates(text: str, published_at: datetime | None) -> list[DateMention]
     if extra:
         resolved = [c for c in chosen if c.value is not None]
         chosen = select_non_overlapping([(0, c) for c in resolved] + [(1, c) for c in extra])
-    chosen = join_ranges([c for c in chosen if c.value is not None], text)
+    chosen = join_ranges([c for c in chosen if c.value is not None], text, gate_hits.get("fold"))
     return [
         DateMention(
             start=c.start,

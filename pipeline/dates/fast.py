@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
-from dataclasses import dataclass
+from typing import Any, NamedTuple
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from pipeline.dates import arith
@@ -43,6 +43,7 @@ class Candidate(NamedTuple):
 class Context:
     text: str
     anchor: date | None
+    folded: str | None = None  # ``text`` lower-cased as IGNORECASE compares (regex_gate.fold)
 
 
 VOCAB: DateVocab = load_vocab()
@@ -57,6 +58,7 @@ _HOLIDAYS_NTH = {k.lower(): v for k, v in VOCAB.nth_weekday_holidays.items()}
 # Where a clause ends: a tense cue beyond one of these belongs to another verb.
 _CLAUSE_END = guarded(re.compile(r"[.!?](?=\s)|[\n,;:()\"“”]|``|''"))
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
+_CLAUSE_LIMIT = 80  # characters a clause prefix reaches back at most
 
 
 def _norm(s: str) -> str:
@@ -93,7 +95,7 @@ def _is_publication_line(ctx: Context, start: int) -> bool:
     return bool(PATTERNS.publication_cue.search(ctx.text[max(line_start, start - 40) : start]))
 
 
-def _clause_prefix(ctx: Context, start: int, limit: int = 80) -> str:
+def _clause_prefix(ctx: Context, start: int, limit: int = _CLAUSE_LIMIT) -> str:
     """The text from the start of the clause (at most ``limit`` characters back) up to ``start``."""
     window = ctx.text[max(0, start - limit) : start]
     ends = list(_CLAUSE_END.finditer(window))
@@ -188,11 +190,15 @@ def rule_month_named(m: re.Match[str], ctx: Context) -> Candidate:
     return Candidate(start, m.end(), "fast:month_named", f"{year:04d}-{month:02d}", "month")
 
 
+_AFTER_MODS = frozenset({"next", "this coming", "coming", "the following", "following"})
+_BEFORE_MODS = frozenset({"last", "this past", "past", "the previous", "previous"})
+
+
 def _resolve_weekday(weekday: int, mod: str, anchor: date, future: bool) -> date:
     """Weekday policy (see the package docstring)."""
-    if mod in {"next", "this coming", "coming", "the following", "following"}:
+    if mod in _AFTER_MODS:
         return arith.weekday_after(anchor, weekday)
-    if mod in {"last", "this past", "past", "the previous", "previous"}:
+    if mod in _BEFORE_MODS:
         return arith.weekday_before(anchor, weekday)
     if future:
         return arith.weekday_on_or_after(anchor, weekday)
@@ -204,6 +210,11 @@ _ANAPHORIC_WEEKDAY = {"the previous": -1, "previous": -1, "the following": 1, "f
 
 
 def _future_context(ctx: Context, start: int) -> bool:
+    # Most clauses hold no cue word at all: the cue's core, searched in the lower-cased text up to
+    # ``start``, rules that out faster than finding the clause and searching it for the cue.
+    folded = ctx.folded
+    if folded is not None and not PATTERNS.core_future_cue.search(folded, max(0, start - _CLAUSE_LIMIT), start):
+        return False
     return bool(PATTERNS.future_cue.search(_clause_prefix(ctx, start)))
 
 
@@ -212,7 +223,10 @@ def rule_weekday(m: re.Match[str], ctx: Context) -> Candidate:
     if ctx.anchor is None:
         return Candidate(m.start(), m.end(), "fast:weekday", None, "day", weekday=weekday)
     mod = _norm(m["mod"]) if m["mod"] else ""
-    found = _resolve_weekday(weekday, mod, ctx.anchor, _future_context(ctx, m.start()))
+    # The tense only decides for a bare weekday other than the publication day's.
+    undecided = mod not in _AFTER_MODS and mod not in _BEFORE_MODS and weekday != ctx.anchor.weekday()
+    future = undecided and _future_context(ctx, m.start())
+    found = _resolve_weekday(weekday, mod, ctx.anchor, future)
     direction = _ANAPHORIC_WEEKDAY.get(mod)
     return Candidate(
         m.start(), m.end(), "fast:weekday", found.isoformat(), "day", weekday=weekday, ref_direction=direction
@@ -468,10 +482,11 @@ _MERGED = _merged_scan((PATTERNS.gate_month, PATTERNS.gate_weekday, PATTERNS.gat
 
 def _find_all(low: str, word: str) -> list[int]:
     found = []
-    at = low.find(word)
+    find = low.find
+    at = find(word)
     while at >= 0:
         found.append(at)
-        at = low.find(word, at + 1)
+        at = find(word, at + 1)
     return found
 
 
@@ -481,14 +496,19 @@ def _table_hits(table: _Table, text: str, low: str, cache: dict) -> list[tuple[i
     as in the regex, whose forms are ordered longest first. Gates share words ("before", "night"):
     each word's positions are found once per text."""
     found: list[tuple[int, int]] = []
-    known = cache.setdefault("word_positions", {})
+    known = cache.get("word_positions")
+    if known is None:
+        known = cache["word_positions"] = {}
     for word, n, spellings in table:
         positions = known.get(word)
         if positions is None:
-            positions = known[word] = _find_all(low, word)
+            # Most words are in no text: one "in" test settles them without a call.
+            positions = known[word] = _find_all(low, word) if word in low else []
         for at in positions:
             if text[at : at + n] in spellings:
                 found.append((at, -n))
+    if not found:
+        return found
     found.sort()
     hits: list[tuple[int, int]] = []
     free = 0
@@ -515,42 +535,66 @@ def _split_hits(gate: re.Pattern[str], parts: tuple[re.Pattern[str], ...], text:
     return found
 
 
+def _gate_plan(gate: re.Pattern[str]) -> tuple[str, Any]:
+    """How ``gate`` is scanned, decided once per gate: ("merged", its index in _MERGED),
+    ("split", its parts), ("table", its word table) or ("regex", None)."""
+    known = _PLANS.get(id(gate))
+    if known is None or known[0] is not gate:
+        merged_at = _MERGED.index(gate) if _MERGED is not None else None
+        parts = next((parts for whole, parts in _SPLIT if gate is whole), None)
+        if merged_at is not None:
+            plan: tuple[str, Any] = ("merged", merged_at)
+        elif parts is not None:
+            plan = ("split", parts)
+        elif (table := _literal_table(gate)) is not None:  # read from the gate: not for the others
+            plan = ("table", table)
+        else:
+            plan = ("regex", None)
+        known = _PLANS[id(gate)] = (gate, plan)
+    return known[1]
+
+
+_PLANS: dict[int, tuple[re.Pattern[str], tuple[str, Any]]] = {}
+
+
 def _gate_hits(gate: re.Pattern[str], text: str, low: str | None, cache: dict | None = None) -> list[tuple[int, int]]:
     """The spans ``gate.finditer(text)`` gives, found the cheapest way known for the gate.
     ``cache`` (per text) holds what several gates share: the merged scan, word positions.
     Its keys: "low", "fold", "merged", "word_positions", and id(gate) for each gate's windows."""
     cache = {} if cache is None else cache
-    merged_at = _MERGED.index(gate) if _MERGED is not None else None
-    if merged_at is not None:
-        if "merged" not in cache:
-            cache["merged"] = _MERGED.hits(text)  # type: ignore[union-attr]
-        return cache["merged"][merged_at]
-    for whole, parts in _SPLIT:
-        if gate is whole:
-            return _split_hits(gate, parts, text)
-    table = _literal_table(gate)
-    if table is None or low is None:
-        return [m.span() for m in gate.finditer(text)]
-    return _table_hits(table, text, low, cache)
+    kind, how = _gate_plan(gate)
+    if kind == "merged":
+        merged = cache.get("merged")
+        if merged is None:
+            merged = cache["merged"] = _MERGED.hits(text)  # type: ignore[union-attr]
+        return merged[how]
+    if kind == "split":
+        return _split_hits(gate, how, text)
+    if kind == "table" and low is not None:
+        return _table_hits(how, text, low, cache)
+    return [m.span() for m in gate.finditer(text)]
 
 
-def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int]]:
-    """Merged [start, end) windows around the gate's hits (the whole text when there is no gate)."""
+def _windows(gate: re.Pattern[str] | None, text: str, cache: dict) -> list[tuple[int, int, int, int]]:
+    """Merged [start, end) windows around the gate's hits (the whole text when there is no gate),
+    each with the start of its first hit and the end of its last."""
+    n = len(text)
     if gate is None:
-        return [(0, len(text))]
+        return [(0, n, 0, n)]
     key = id(gate)  # the gate outlives the cache, which lives for one text
     spans = cache.get(key)
     if spans is None:
         if "low" not in cache:
             low = text.lower()
-            cache["low"] = low if len(low) == len(text) else None
+            cache["low"] = low if len(low) == n else None
         spans = []
         for start, end in _gate_hits(gate, text, cache["low"], cache):
-            lo, hi = max(0, start - _WINDOW_BEFORE), min(len(text), end + _WINDOW_AFTER)
+            lo = start - _WINDOW_BEFORE if start > _WINDOW_BEFORE else 0
+            hi = end + _WINDOW_AFTER if end + _WINDOW_AFTER < n else n
             if spans and lo <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], hi)
+                spans[-1] = (spans[-1][0], hi, spans[-1][2], end)
             else:
-                spans.append((lo, hi))
+                spans.append((lo, hi, start, end))
         cache[key] = spans
     return spans
 
@@ -573,10 +617,14 @@ def _window_needs(pattern: re.Pattern[str], gate: re.Pattern[str] | None) -> fro
     return known[2]
 
 
-def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+def _folded(text: str, cache: dict) -> str | None:
     if "fold" not in cache:
         cache["fold"] = fold(text)  # lower-cased as IGNORECASE compares, or None
-    folded = cache["fold"]
+    return cache["fold"]
+
+
+def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+    folded = _folded(text, cache)
     if folded is None:
         return True
     window = folded[lo:hi]
@@ -586,34 +634,106 @@ def _has_any(needs: frozenset[str], text: str, lo: int, hi: int, cache: dict) ->
     return False
 
 
+def _has_core(core: re.Pattern[str], text: str, lo: int, hi: int, cache: dict) -> bool:
+    folded = _folded(text, cache)
+    return folded is None or core.search(folded, lo, hi) is not None
+
+
+# A rule pattern's core (patterns.py), by id of the pattern: "core_ago" belongs to "ago".
+_CORES: dict[int, re.Pattern[str]] = {
+    id(getattr(PATTERNS, f.name.removeprefix("core_"))): getattr(PATTERNS, f.name)
+    for f in fields(PATTERNS)
+    if f.name.startswith("core_")
+}
+
+
+class _Scan(NamedTuple):
+    """What is known of a pattern's matches that spares scanning (part of) a window."""
+
+    needs: frozenset[str] | None = None  # lower-case strings one of which every match contains
+    core: re.Pattern[str] | None = None  # a lower-case regex every match contains (patterns.py)
+    holds_hit: bool = False  # every match holds a whole word of the gate
+    starts_at_hit: bool = False  # every match starts with a whole word of the gate
+
+
 def iter_gated(
     pattern: re.Pattern[str], gate: re.Pattern[str] | None, text: str, cache: dict | None = None
 ) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` inside the windows around ``gate`` hits. ``cache`` (one per text)
     keeps gate scans for the next pattern with the same gate."""
-    return _iter_windows(pattern, gate, _window_needs(pattern, gate), text, {} if cache is None else cache)
+    scan = _Scan(_window_needs(pattern, gate), _CORES.get(id(pattern)))
+    return iter(_window_matches(pattern, gate, scan, text, {} if cache is None else cache))
 
 
-def _iter_windows(
-    pattern: re.Pattern[str], gate: re.Pattern[str] | None, needs: frozenset[str] | None, text: str, cache: dict
-) -> Iterator[re.Match[str]]:
-    """``iter_gated`` with the needed strings known. A window without any string every match
-    contains is not scanned: a match lies wholly inside its window."""
-    for lo, hi in _windows(gate, text, cache):
-        if needs is None or _has_any(needs, text, lo, hi, cache):
-            yield from pattern.finditer(text, lo, hi)
+def _window_matches(
+    pattern: re.Pattern[str], gate: re.Pattern[str] | None, scan: _Scan, text: str, cache: dict
+) -> list[re.Match[str]]:
+    """``iter_gated`` with what ``scan`` knows, as a list (cheaper than a generator, built 17
+    times per text). A window without any string every match contains, or without the pattern's
+    core, is not scanned: a match lies wholly inside its window, and so does the core it contains.
+
+    ``holds_hit``: every match contains a whole gate word, which the gate scan found or covered
+    with a hit of its own, in this window. Then no match can follow one that reaches the
+    window's last hit, and the rest of the window (up to _WINDOW_AFTER characters) is not
+    scanned. ``starts_at_hit``: that word opens the match, so no match starts before the
+    window's first hit, and the scan starts there (a lookbehind still sees the text before)."""
+    needs, core, holds_hit, starts_at_hit = scan
+    found: list[re.Match[str]] = []
+    for lo, hi, first, last in _windows(gate, text, cache):
+        if needs is not None and not _has_any(needs, text, lo, hi, cache):
+            continue
+        if core is not None and not _has_core(core, text, lo, hi, cache):
+            continue
+        matches = pattern.finditer(text, first if starts_at_hit else lo, hi)
+        if not holds_hit:
+            found.extend(matches)
+            continue
+        for m in matches:
+            found.append(m)
+            if m.end() >= last:
+                break
+    return found
 
 
-_RULE_NEEDS = tuple(_window_needs(pattern, gate) for pattern, _, gate in RULES)
+# Rules whose every match holds a whole word of their (case-sensitive) gate: the month, weekday
+# or holiday name, the year, the digits after the first separator. Not the ignore-case rules,
+# which also match spellings the gate lacks ("ToDay"), nor relday_weekday (its weekday is no
+# word of its gate).
+_HOLDS_GATE_HIT = frozenset(
+    {
+        rule_iso,
+        rule_numeric,
+        rule_range_dmy,
+        rule_range_mdy,
+        rule_explicit_dmy,
+        rule_explicit_mdy,
+        rule_month_year,
+        rule_holiday,
+        rule_weekday,
+        rule_month_named,
+        rule_year,
+    }
+)
+# Of those, the rules whose match opens with that word: "March 2016", a bare year.
+_STARTS_AT_GATE_HIT = frozenset({rule_month_year, rule_year})
+_RULE_SCANS = tuple(
+    _Scan(
+        _window_needs(pattern, gate),
+        _CORES.get(id(pattern)),
+        rule in _HOLDS_GATE_HIT,
+        rule in _STARTS_AT_GATE_HIT,
+    )
+    for pattern, rule, gate in RULES
+)
 
 
 def find_candidates(text: str, anchor: date | None, cache: dict | None = None) -> Iterator[tuple[int, Candidate]]:
     """Every candidate of every rule, paired with the rule's rank (lower = more specific).
     ``cache`` keeps the gates' hits in ``text`` for a later ``iter_gated`` over the same text."""
-    ctx = Context(text, anchor)
     cache = {} if cache is None else cache
+    ctx = Context(text, anchor, _folded(text, cache))
     for rank, (pattern, rule, gate) in enumerate(RULES):
-        for m in _iter_windows(pattern, gate, _RULE_NEEDS[rank], text, cache):
+        for m in _window_matches(pattern, gate, _RULE_SCANS[rank], text, cache):
             found = rule(m, ctx)
             if found is not None:
                 yield rank, found
@@ -649,14 +769,33 @@ def resolve_references(cands: list[Candidate], anchor: date | None) -> list[Cand
     return out
 
 
-def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
-    """Merge "from X to Y" / "between X and Y" into one interval; mark "since X" as interval_start."""
+# Lower-case strings one of which every match of the range opener / "since" contains.
+_OPENER_WORDS = required_literals(PATTERNS.range_opener)
+_SINCE_WORDS = required_literals(PATTERNS.since_before)
+
+
+def _word_before(
+    word_regex: re.Pattern[str], words: frozenset[str] | None, text: str, folded: str | None, start: int
+) -> re.Match[str] | None:
+    """``word_regex`` searched in the 10 characters before ``start``; not searched when the
+    lower-cased text there holds none of the ``words`` every match contains (most dates)."""
+    lo = max(0, start - 10)
+    if folded is not None and words is not None:
+        before = folded[lo:start]
+        if not any(w in before for w in words):
+            return None
+    return word_regex.search(text, lo, start)
+
+
+def join_ranges(cands: list[Candidate], text: str, folded: str | None = None) -> list[Candidate]:
+    """Merge "from X to Y" / "between X and Y" into one interval; mark "since X" as interval_start.
+    ``folded``: ``text`` lower-cased as IGNORECASE compares (regex_gate.fold), when known."""
     out: list[Candidate] = []
     i = 0
     while i < len(cands):
         cand = cands[i]
         nxt = cands[i + 1] if i + 1 < len(cands) else None
-        opener = PATTERNS.range_opener.search(text, max(0, cand.start - 10), cand.start)
+        opener = _word_before(PATTERNS.range_opener, _OPENER_WORDS, text, folded, cand.start)
         if (
             nxt is not None
             and cand.kind == "point"
@@ -690,7 +829,7 @@ def join_ranges(cands: list[Candidate], text: str) -> list[Candidate]:
                 )
                 i += 2
                 continue
-        since = PATTERNS.since_before.search(text, max(0, cand.start - 10), cand.start)
+        since = _word_before(PATTERNS.since_before, _SINCE_WORDS, text, folded, cand.start)
         if since is not None and cand.kind == "point":
             cand = cand._replace(start=since.start(), kind="interval_start")
         out.append(cand)

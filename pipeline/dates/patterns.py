@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
-from pipeline.dates.first_char import guarded
+from pipeline.dates.first_char import compile_guarded
 from pipeline.dates.vocab import DateVocab
 
 
@@ -19,6 +19,11 @@ def _names(names: Iterable[str]) -> str:
     """Alternation of names and their all-capitals forms, longest first so prefixes lose."""
     forms = {form for name in names for form in (name, name.upper())}
     return "|".join(re.escape(f) for f in sorted(forms, key=lambda s: (-len(s), s)))
+
+
+def _lower_names(names: Iterable[str]) -> str:
+    """Lower-case alternation of names, for a core searched in lower-cased text."""
+    return f"(?:{'|'.join(re.escape(n) for n in sorted({n.lower() for n in names}))})"
 
 
 def _literals(words: Iterable[str]) -> str:
@@ -78,6 +83,18 @@ class DatePatterns:
     # in a tight loop but tests a character class at every character, five times slower.
     gate_numeric_parts: tuple[re.Pattern[str], ...]
     gate_year_parts: tuple[re.Pattern[str], ...]
+    # Cores: for a rule that seldom matches, a lower-case regex that every match contains once
+    # lower-cased, with the optional parts and the assertions left out. It opens with a literal or
+    # a character class, which re skips to in a tight loop, so testing a window for its core costs
+    # a fraction of scanning the window with the rule; a window without it is not scanned.
+    core_range_dmy: re.Pattern[str]
+    core_range_mdy: re.Pattern[str]
+    core_explicit_dmy: re.Pattern[str]
+    core_relday_weekday: re.Pattern[str]
+    core_ago: re.Pattern[str]
+    core_anaphoric: re.Pattern[str]
+    core_fallback_candidate: re.Pattern[str]
+    core_future_cue: re.Pattern[str]
 
 
 def build_patterns(vocab: DateVocab) -> DatePatterns:
@@ -103,49 +120,56 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
     reldays = _words(vocab.relative_days)
     numbers = _words(vocab.number_words)
     joint = r"(?:-|–|—|\s+to\s+|\s+until\s+|\s+till\s+|\s+through\s+|\s+and\s+)"
+    # Lower-case pieces of the cores: any month or weekday name, a day number (wider than ``day``).
+    month_core = _lower_names(vocab.months)
+    weekday_core = _lower_names(vocab.weekdays)
+    day_core = r"[0-9]\d?(?:st|nd|rd|th)?"  # ``day`` opens with an ASCII digit
 
-    return _with_guards(DatePatterns(
-        iso=re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?)?(?![\d-])"),
-        numeric=re.compile(
+    # Rule and cue patterns open with their first-character guard (see ``first_char``): the same
+    # matches, found faster. Gates stay as written: they are read as literal lists; so do cores,
+    # which a lookahead in front would slow down.
+    return DatePatterns(
+        iso=compile_guarded(r"(?<![\d-])(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?)?(?![\d-])"),
+        numeric=compile_guarded(
             r"(?<![\d/.\-])(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/\-]|\.\d)"
         ),
-        range_dmy=re.compile(
+        range_dmy=compile_guarded(
             rf"(?:\b(?P<opener>from|between)\s+)?(?:the\s+)?(?P<d1>{day}){joint}(?:the\s+)?(?P<d2>{day})\s+(?:of\s+)?"
             rf"(?P<mon>{month})(?:,?\s+(?P<year>{year}))?"
         ),
-        range_mdy=re.compile(
+        range_mdy=compile_guarded(
             rf"(?:\b(?P<opener>from|between)\s+)?\b(?P<mon>{month})\s+(?P<d1>{day}){joint}(?P<d2>{day})"
             rf"(?:,?\s+(?P<year>{year}))?"
         ),
-        explicit_dmy=re.compile(
+        explicit_dmy=compile_guarded(
             rf"{weekday_prefix}?(?:\bthe\s+)?(?P<d>{day})\s+(?:of\s+)?(?P<mon>{month})(?:,?\s+(?P<year>{year}))?{time}?"
         ),
-        explicit_mdy=re.compile(
+        explicit_mdy=compile_guarded(
             rf"{weekday_prefix}?\b(?P<mon>{month})\s+(?:the\s+)?(?:(?P<d>{day})|(?P<dw>{ordinal}))"
             rf"(?:,?\s+(?P<year>{year}))?{time}?"
         ),
-        month_year=re.compile(rf"\b(?P<mon>{month}),?\s+(?:of\s+)?(?P<year>(?:1[6-9]|20)\d\d)\b(?!-\d)"),
-        month_named=re.compile(
+        month_year=compile_guarded(rf"\b(?P<mon>{month}),?\s+(?:of\s+)?(?P<year>(?:1[6-9]|20)\d\d)\b(?!-\d)"),
+        month_named=compile_guarded(
             rf"\b(?P<mod>(?i:in|since|until|till|by|during|from|before|after|early|late|mid-?|last|next|this|"
             rf"through|throughout|of|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of))\s*(?P<mon>{month})"
             rf"(?!\.?\s*\d|\s+(?i:the)\b)"
         ),
-        relday_weekday=re.compile(rf"(?i:\b(?P<rel>{reldays})\b)\s*\(\s*(?P<wd>{wd})\s*\)"),
-        relative_day=re.compile(rf"(?i:\b(?P<rel>{reldays})\b(?:\s+(?:{parts})\b)?)"),
-        weekday=re.compile(
+        relday_weekday=compile_guarded(rf"(?i:\b(?P<rel>{reldays})\b)\s*\(\s*(?P<wd>{wd})\s*\)"),
+        relative_day=compile_guarded(rf"(?i:\b(?P<rel>{reldays})\b(?:\s+(?:{parts})\b)?)"),
+        weekday=compile_guarded(
             rf"(?:\b(?P<mod>(?i:last|next|this\s+coming|this\s+past|this|coming|past|the\s+previous|previous|"
             rf"the\s+following|following|early|late|earlier|later))\s+)?(?P<wd>{wd})(?:'s)?"
             rf"(?:\s+(?i:{parts})\b)?"
         ),
-        relative_period=re.compile(
+        relative_period=compile_guarded(
             r"(?i:\b(?P<mod>last|this|next|(?:earlier|later|early|late)\s+this|(?:earlier|early|late)\s+last|"
             r"(?:early|late)\s+next)\s+(?P<unit>week|month|year)\b)"
         ),
-        ago=re.compile(
+        ago=compile_guarded(
             rf"(?i:\b(?P<n>\d{{1,3}}|{numbers})\s+(?P<unit>day|week|month|year)s?(?:\s+or\s+so)?"
             rf"\s+(?P<dir>ago|from\s+now|hence|earlier|later|before|after)\b)(?i:(?!(?:(?<=before)|(?<=after))\s+[\w$]))"
         ),
-        anaphoric=re.compile(
+        anaphoric=compile_guarded(
             r"(?i:\b(?:(?P<before>the\s+(?:day|night|evening)\s+before|the\s+previous\s+(?:day|night|evening)|"
             r"a\s+day\s+(?:earlier|before))|(?P<after>the\s+(?:next|following)\s+(?:day|morning|night|evening)|"
             r"a\s+day\s+(?:later|after))|(?P<same>(?:earlier|later)\s+that\s+(?:day|morning|afternoon|evening|night)|"
@@ -153,20 +177,20 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
             # "the day before the hearing" counts from the hearing, which we do not resolve.
             r"(?i:(?!(?:(?<=before)|(?<=after))\s+[\w$]))"
         ),
-        holiday=re.compile(
+        holiday=compile_guarded(
             rf"(?:\b(?P<mod>(?i:last|next|this))\s+)?\b(?P<name>{_names([*vocab.fixed_holidays, *vocab.nth_weekday_holidays])})\b"
         ),
-        year=re.compile(r"(?<![\d,.$£€#/\-])(?P<y>(?:1[6-9]|20)\d\d)(?!\d|s\b|%|,\d|\.\d|[-/]\d|')(?:'s)?"),
-        fallback_candidate=re.compile(
+        year=compile_guarded(r"(?<![\d,.$£€#/\-])(?P<y>(?:1[6-9]|20)\d\d)(?!\d|s\b|%|,\d|\.\d|[-/]\d|')(?:'s)?"),
+        fallback_candidate=compile_guarded(
             r"(?i:\b(?:(?:a\s+few|several|a\s+couple\s+of|half\s+an?|a|an|\d{1,3}|[a-z]+)\s+)?"
             r"(?:fortnights?|days?|weeks?|months?|years?)\s+(?:ago|from\s+now|hence)\b)"
         ),
-        range_joint=re.compile(r"\s*(?:-|–|—|to|until|till|through|and)\s*"),
-        range_opener=re.compile(r"(?i:\b(?P<opener>from|between)\s+)$"),
-        since_before=re.compile(r"(?i:\bsince\s+)$"),
-        publication_cue=re.compile(rf"(?:{'|'.join(re.escape(c) for c in vocab.publication_cues)})\s*:?\s*$", re.I),
-        future_cue=re.compile(rf"(?i:(?<![\w'])(?:{_words(vocab.future_cues)})(?![\w']))"),
-        approximator_before=re.compile(
+        range_joint=compile_guarded(r"\s*(?:-|–|—|to|until|till|through|and)\s*"),
+        range_opener=compile_guarded(r"(?i:\b(?P<opener>from|between)\s+)$"),
+        since_before=compile_guarded(r"(?i:\bsince\s+)$"),
+        publication_cue=compile_guarded(rf"(?:{'|'.join(re.escape(c) for c in vocab.publication_cues)})\s*:?\s*$", re.I),
+        future_cue=compile_guarded(rf"(?i:(?<![\w'])(?:{_words(vocab.future_cues)})(?![\w']))"),
+        approximator_before=compile_guarded(
             r"(?i:\b(?:about|some|nearly|almost|over|than|least|approximately|around|roughly|estimated|"
             r"only|just|no|number|No\.|Nos?\.|page|pages|route|flight|room|code|model|version|\$|£|€)\s*)$"
         ),
@@ -185,7 +209,22 @@ def build_patterns(vocab: DateVocab) -> DatePatterns:
         gate_year=re.compile(_alternation(_YEAR_GATE_PARTS)),
         gate_numeric_parts=tuple(map(re.compile, _NUMERIC_GATE_PARTS)),
         gate_year_parts=tuple(map(re.compile, _YEAR_GATE_PARTS)),
-    ))
+        # Each core is its rule from the first piece that every match has, as written above.
+        core_range_dmy=re.compile(rf"{day_core}{joint}(?:the\s+)?{day_core}\s+(?:of\s+)?{month_core}"),
+        # (the month in front would open the core with a lower-case letter, which re cannot skip to)
+        core_range_mdy=re.compile(rf"{day_core}{joint}\d"),
+        core_explicit_dmy=re.compile(rf"{day_core}\s+(?:of\s+)?{month_core}"),
+        core_relday_weekday=re.compile(rf"\(\s*{weekday_core}"),
+        core_ago=re.compile(
+            r"(?:day|week|month|year)s?(?:\s+or\s+so)?\s+(?:ago|from\s+now|hence|earlier|later|before|after)"
+        ),
+        # Every alternative ends in "<the|previous|a|next|following|that|same> <day|night|...>".
+        core_anaphoric=re.compile(
+            r"(?:the|previous|a|next|following|that|same)\s+(?:day|night|evening|morning|afternoon)"
+        ),
+        core_fallback_candidate=re.compile(r"(?:fortnight|day|week|month|year)s?\s+(?:ago|from\s+now|hence)"),
+        core_future_cue=re.compile(_words(c.lower() for c in vocab.future_cues)),
+    )
 
 
 _NUMERIC_GATE_PARTS = tuple(rf"{re.escape(sep)}\d{{1,2}}[/.\-]\d\d" for sep in "/.-")
@@ -194,12 +233,3 @@ _YEAR_GATE_PARTS = (r"1[6-9]\d\d", r"20\d\d")
 
 def _alternation(parts: Iterable[str]) -> str:
     return "|".join(f"(?:{p})" for p in parts)
-
-
-def _with_guards(patterns: DatePatterns) -> DatePatterns:
-    """Every rule and cue pattern behind its first-character guard (see ``first_char``): the same
-    matches, found faster. Gates stay as written: they are read as literal lists."""
-    return replace(
-        patterns,
-        **{f.name: guarded(getattr(patterns, f.name)) for f in fields(patterns) if not f.name.startswith("gate_")},
-    )
