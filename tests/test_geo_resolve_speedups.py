@@ -45,7 +45,7 @@ def test_comma_test_never_hides_a_match(text, found):
 
 def _qualifier_by_search(text: str, m: RawMention) -> str | None:
     """The qualifier as the regexes alone find it (before the suffix test was added)."""
-    b, a, before, after, _ = R._qualifier_res(default_lexicon())
+    b, a, before, after, *_ = R._qualifier_res(default_lexicon())
     hit = b.search(text[max(0, m.start - 24) : m.start].lower())
     if hit:
         return before[hit.group(1)]
@@ -64,6 +64,10 @@ def _qualifier_by_search(text: str, m: RawMention) -> str | None:
         "shelling in Aleppo",
         "shelling nearAleppo",
         "xnear Aleppo",  # the phrase must start a word
+        "Aleppo’s outskirts and the Aleppo Countryside, Aleppo area",  # the test on the next character
+        "Aleppo\u0130 area",
+        "Aleppo.",
+        "Aleppo",
     ],
 )
 def test_qualifier_suffix_test_changes_nothing(text):

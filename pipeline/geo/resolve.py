@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
-from pipeline.geo.gazetteer import Facts, Gazetteer
+from pipeline.geo.gazetteer import Facts, Gazetteer, Place
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
 from pipeline.geo.recognize import RawMention, _alternation, recognize
@@ -243,30 +243,39 @@ def _anchors(readings: list[_Readings | None]) -> list[tuple[int, float, float]]
     return out
 
 
-_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]] = {}
+_QualRes = tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...], tuple[str, ...] | None]
+_QUAL_RES: dict[int, _QualRes] = {}
 
 
-def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]:
+def _qualifier_res(lex: Lexicon) -> _QualRes:
     got = _QUAL_RES.get(id(lex))
     if got is None:
         before = dict(lex.qualifiers_before)
         after = dict(lex.qualifiers_after)
-        b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_before) + r") $")
-        a = re.compile(r"(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_after) + r")(?![a-z])")
-        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before))
+        b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p in before) + r") $")
+        a = re.compile(r"(" + "|".join(re.escape(p) for p in after) + r")(?![a-z])")
+        # The first characters of the phrases after a name ("'s countryside", " area"), when none
+        # is a letter: lowering the text never makes such a character, so the text's own next
+        # character must already be one of them.
+        firsts = {p[0] for p in after}
+        after_firsts = tuple(sorted(firsts)) if not any(c.isalpha() for c in firsts) else None
+        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before), after_firsts)
     return got
 
 
 def _qualifier(text: str, m: RawMention, lex: Lexicon) -> str | None:
-    b, a, before, after, phrases = _qualifier_res(lex)
-    window = text[max(0, m.start - 24) : m.start].lower()
+    b, a, before, after, phrases, after_firsts = _qualifier_res(lex)
     # ``b`` can only match a phrase and a space at the window's end (``$`` also allows a final
     # newline); most mentions have none, and a suffix test is far cheaper than the search.
-    tail = window[:-1] if window.endswith("\n") else window
-    if tail.endswith(" ") and tail[:-1].endswith(phrases):
-        hit = b.search(window)
-        if hit:
-            return before[hit.group(1)]
+    if text.endswith((" ", " \n"), 0, m.start):
+        window = text[max(0, m.start - 24) : m.start].lower()
+        tail = window[:-1] if window.endswith("\n") else window
+        if tail[:-1].endswith(phrases):
+            hit = b.search(window)
+            if hit:
+                return before[hit.group(1)]
+    if after_firsts is not None and not text.startswith(after_firsts, m.end):
+        return None
     hit = a.match(text[m.end : m.end + 16].lower())
     return after[hit.group(1)] if hit else None
 
@@ -659,7 +668,7 @@ def resolve(
         if idx in chosen:
             entry, kind, _ = chosen[idx]
             pm = _to_mention(text, m, gaz, entry, kind, lex)
-            if int(gaz.feat[entry]) == ADMIN2 and entry not in gaz.admin2_has_seat:
+            if gaz.place(entry).seatless:
                 pm = _seat_by_name(text, m, pm, gaz, entry)
             link = links.get(idx)
             if pm.rule == "gazetteer" and link and link[1] == "in" and link[0] in chosen and _inside(gaz, entry, chosen[link[0]][0]):
@@ -791,21 +800,9 @@ def _moved(pm: PlaceMention, gaz: Gazetteer, target: int, reason: str) -> PlaceM
     if target < 0:
         return replace(pm, name=None, geonames_id=None, feature=None, country_code=None, admin1=None, latitude=None,
                        longitude=None, geo_precision=None, population=None, rule=f"unresolved:{reason}")
-    feat = int(gaz.feat[target])
-    a1 = int(gaz.a1[target])
-    return replace(
-        pm,
-        name=gaz.names[target],
-        geonames_id=int(gaz.gid[target]),
-        feature=gaz.feature(target),
-        country_code=gaz.country(target) or None,
-        admin1=gaz.names[a1] if a1 >= 0 else None,
-        latitude=round(float(gaz.lat[target]), 5),
-        longitude=round(float(gaz.lon[target]), 5),
-        geo_precision=3 if feat in (ADMIN1, COUNTRY) or (feat == ADMIN2 and target not in gaz.admin2_has_seat) else 2,
-        population=int(gaz.pop[target]),
-        rule=f"{pm.rule}:{reason}",
-    )
+    place = gaz.place(target)
+    precision = 3 if place.feature in ("admin1", "country") or place.seatless else 2
+    return _mention_at(pm.start, pm.end, pm.text, place, precision, f"{pm.rule}:{reason}", pm.qualifier)
 
 
 def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[PlaceMention]:
@@ -835,15 +832,14 @@ def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[Pl
 
 
 def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int, lex: Lexicon) -> PlaceMention:
-    f = gaz.facts(entry)
-    feat = f.feat
+    place = gaz.place(entry)
     qualifier = _qualifier(text, m, lex)
-    if feat in (ADMIN1, COUNTRY, REGION):
-        precision = 3
-    elif feat == ADMIN2:
-        precision = 2 if entry in gaz.admin2_has_seat else 3
-    else:
+    if place.feature == "city":
         precision = 2 if qualifier else 1
+    elif place.feature == "admin2" and not place.seatless:
+        precision = 2
+    else:
+        precision = 3  # a region, or a district placed at its province's centre
     rule = "gazetteer"
     if m.in_dateline:
         rule = "gazetteer:dateline"
@@ -851,21 +847,26 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
         rule = f"gazetteer:admin_word:{m.level}"
     elif m.container is not None:
         rule = "gazetteer:container"
-    if feat == ADMIN2 and entry not in gaz.admin2_has_seat:
+    if place.seatless:
         rule += ":admin1_centre"
+    return _mention_at(m.start, m.end, text[m.start : m.end], place, precision, rule, qualifier)
+
+
+def _mention_at(start: int, end: int, span: str, place: Place, precision: int, rule: str, qualifier: str | None) -> PlaceMention:
+    """A mention of ``span`` resolved to ``place``."""
     return PlaceMention(
-        start=m.start,
-        end=m.end,
-        text=text[m.start : m.end],
-        name=gaz.names[entry],
-        geonames_id=int(gaz.gid[entry]),
-        feature=FEATURES[feat],
-        country_code=f.country or None,  # continents and oceans: no country
-        admin1=gaz.names[f.a1] if f.a1 >= 0 else None,
-        latitude=round(f.lat, 5),
-        longitude=round(f.lon, 5),
+        start=start,
+        end=end,
+        text=span,
+        name=place.name,
+        geonames_id=place.geonames_id,
+        feature=place.feature,
+        country_code=place.country_code,
+        admin1=place.admin1,
+        latitude=place.latitude,
+        longitude=place.longitude,
         geo_precision=precision,
-        population=f.pop,
+        population=place.population,
         rule=rule,
         qualifier=qualifier,
     )
