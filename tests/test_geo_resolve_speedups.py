@@ -139,3 +139,31 @@ def test_cue_tree_finds_what_the_flat_alternation_finds(text):
     want = [m.span(1) for m in flat.finditer(text)]
     assert [m.span(1) for m in scan.pattern.finditer(text)] == want
     assert [m.span(1) for m in scan.finditer(text)] == want  # the capitals-only shortcut too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fighting in Aleppo",
+        "fighting  Aleppo",  # two spaces: no word right before
+        "Jabal Aleppo",
+        "the outskirts of Aleppo",  # window cuts the text: the search starts 16 characters back
+        "xxxxxxxxxxxxxxxxxxxxxxxxxx Aleppo",  # a word longer than the window
+        "(Kafr Aleppo",
+        "al-Aleppo",
+        "said\nin Aleppo",
+        "said in\nAleppo",
+        "said in \nAleppo",
+        "2nd Aleppo",
+        "x² Aleppo",  # a superscript: a letter for the regex, not for isalpha
+        "Dayr_al Aleppo",
+        "Deïr Aleppo",
+        " Aleppo",
+        "a Aleppo",
+        "Aleppo",
+    ],
+)
+def test_prev_word_is_what_the_search_finds(text):
+    start = text.index("Aleppo")
+    hit = R._PREV_WORD_RE.search(text, max(0, start - 16), start)
+    assert R._prev_word(text, start) == (hit.group(1) if hit else None)

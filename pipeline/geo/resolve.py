@@ -358,21 +358,38 @@ def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
     if m.level is None and not m.in_dateline:
         if key in lex.name_heads and _NEXT_CAP.match(text, m.end):
             return True
-        prev = _PREV_WORD_RE.search(text, max(0, m.start - 16), m.start)
-        if prev:
-            word = prev.group(1)
+        word = _prev_word(text, m.start)
+        if word:
             pk = norm_key(word)
             if pk in lex.name_heads and pk not in _ENGLISH_HEADS and (word[0].isupper() or pk in _LOWER_HEADS):
                 return True
         if span[:3] in ("Al ", "Al-", "El ", "El-") and _ARTICLE_NEXT.match(text, m.end):
             return True  # "Al Wadi" of "Al Wadi Al Kabeer": the head of a longer unknown name
-        if text[m.end : m.end + 1] == " ":
+        # An organisation's word is capitalised ("Hamza Division"): a lower-case letter or a
+        # punctuation mark after the space rules it out without splitting the words.
+        if text[m.end : m.end + 1] == " " and (text[m.end + 1 : m.end + 2].isupper() or text[m.end + 1 : m.end + 2].isspace()):
             nxt = text[m.end : m.end + 16].split(None, 1)
             if nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
                 return True
     if " " not in span and len(span) >= 2 and span[-1].isupper() and any(c.islower() for c in span):
         return True
     return False
+
+
+def _prev_word(text: str, start: int) -> str | None:
+    """The run of letters right before a space or hyphen before ``start``, within 16 characters
+    (what ``_PREV_WORD_RE`` finds there).
+
+    The usual case, a plain word and a space, is read off without the search: a word of letters
+    only (``isalpha``) after a space, or cut by the window, is exactly the run the search finds.
+    """
+    lo = max(0, start - 16)
+    if start - 1 > lo and text[start - 1] == " ":
+        word = text[max(lo, text.rfind(" ", lo, start - 1) + 1) : start - 1]
+        if word.isalpha():
+            return word
+    hit = _PREV_WORD_RE.search(text, lo, start)
+    return hit.group(1) if hit else None
 
 
 _OFFICE_OF = re.compile(r"\s+of\s")
