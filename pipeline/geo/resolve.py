@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -188,19 +187,21 @@ def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], 
 
 def _focus(
     readings: list[_Readings | None], ms: list[RawMention], keys: list[str], country_hint: str | None
-) -> tuple[Counter, Counter, dict[int, _Votes], dict[int, tuple[int, int]], Counter]:
+) -> tuple[dict[str, int], dict[int, int], dict[int, _Votes], dict[int, tuple[int, int]], dict[str, int]]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
     A mention's own votes are those of every mention of the same name: "Jordan ... Jordan" must
     not make the kingdom "in focus" for itself in a Minnesota story.
+
+    (Tallies are plain dicts read with .get: a Counter costs more to make and to add a key to.)
     """
-    countries: Counter = Counter()
-    admin1s: Counter = Counter()
+    countries: dict[str, int] = {}
+    admin1s: dict[int, int] = {}
     by_key: dict[str, _Votes] = {}  # only names that voted
     single: dict[int, tuple[int, int]] = {}
-    country_keys: Counter = Counter()  # distinct names voting for each country
+    country_keys: dict[str, int] = {}  # distinct names voting for each country
     if country_hint:
-        countries[country_hint.upper()] += 3
+        countries[country_hint.upper()] = 3
     for idx, (m, r) in enumerate(zip(ms, readings)):
         if r is None:
             continue
@@ -209,7 +210,7 @@ def _focus(
         f0 = r.facts[0]
         feat, cc0 = f0.feat, f0.country
         if m.in_dateline:
-            countries[cc0] += 3
+            countries[cc0] = countries.get(cc0, 0) + 3
         if margin < 1.0 or "common_word" in m.flags or "abbrev_only" in m.flags:
             continue
         if m.flags & _NO_VOTE:
@@ -222,12 +223,12 @@ def _focus(
         mine = by_key.get(keys[idx])
         if mine is None:
             mine = by_key[keys[idx]] = ({}, {})
-            country_keys[cc0] += 1
-        countries[cc0] += weight
+            country_keys[cc0] = country_keys.get(cc0, 0) + 1
+        countries[cc0] = countries.get(cc0, 0) + weight
         mine[0][cc0] = mine[0].get(cc0, 0) + weight
         a1 = f0.a1 if feat != COUNTRY else -1
         if a1 >= 0:
-            admin1s[a1] += weight
+            admin1s[a1] = admin1s.get(a1, 0) + weight
             mine[1][a1] = mine[1].get(a1, 0) + weight
         single[idx] = (a1, weight)
     own = {idx: by_key.get(keys[idx], _NO_VOTES) for idx, r in enumerate(readings) if r is not None}
@@ -474,7 +475,7 @@ COHERE_NEAR = 1.0
 
 
 # What the first pass settled on (see ``_coherence``).
-_Coherence = tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
+_Coherence = tuple[dict[int, int], dict[str, int], list[tuple[str, float, float]]]
 # One reading of a mention: entry, kind, score before coherence, local support, facts, whether
 # coherence may add to it.
 _Row = tuple[int, int, float, float, Facts, bool]
@@ -501,7 +502,10 @@ def _coherence(gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[in
             weak.add(key)  # a hamlet read only because its state is in play must not vote for it
         if f.feat == CITY or (f.feat == ADMIN2 and entry in gaz.admin2_has_seat):
             points.append((key, f.lat, f.lon))
-    support = Counter(a for k, a in key_a1.items() if a >= 0 and k not in weak)
+    support: dict[int, int] = {}
+    for k, a in key_a1.items():
+        if a >= 0 and k not in weak:
+            support[a] = support.get(a, 0) + 1
     return support, key_a1, points
 
 
@@ -542,13 +546,17 @@ def resolve(
     ranked = [r.ranked if r is not None else () for r in readings]
     countries, admin1s, own_votes, single_votes, country_keys = _focus(readings, raw, keys, country_hint)
     for cc in dateline_countries:
-        countries[cc] += 3
+        countries[cc] = countries.get(cc, 0) + 3
     for cc in cue_countries:
-        countries[cc] += 2
+        countries[cc] = countries.get(cc, 0) + 2
     for a1 in region_admin1s:
-        admin1s[a1] += 2
-        countries[gaz.country(a1)] += 1
-    top_country = countries.most_common(1)[0][0] if countries else None
+        admin1s[a1] = admin1s.get(a1, 0) + 2
+        cc = gaz.country(a1)
+        countries[cc] = countries.get(cc, 0) + 1
+    top_country = max(countries, key=countries.__getitem__) if countries else None  # the first of the most voted
+    # What a reading in each country gains from the article's focus on it (unless the votes are
+    # all its own name's, see ``rows_of``).
+    country_gain = {cc: 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0) for cc, n in countries.items() if n > 0}
     anchors = _anchors(readings)
     key_a1s, a1_keys = _plausible_admin1s(raw, readings, keys)
     links = _links(text, raw)
@@ -581,14 +589,15 @@ def resolve(
         in_container = "container" in m.flags
         several = len(cands) > 1
         own_key_a1s = key_a1s.get(span_key, ())
+        near_floor = cands[0][0] - 4.0  # only readings this close to the best look for anchors
         rows = []
         for (prior, e, k), f in zip(cands, readings[idx].facts):
-            gain = 0.0
+            feat, cc, a1, pop, lat, lon = f
             local = 0.0  # support from this article's own region, not just its country
-            cc, a1, feat = f.country, f.a1, f.feat
-            if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
-                gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
-            if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
+            gain = country_gain.get(cc, 0.0)
+            if gain and countries[cc] - own_cc.get(cc, 0) <= 0:
+                gain = 0.0
+            if a1 >= 0 and feat != ADMIN1 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and a1 not in self_states:
                 # A county's state is what tells the many "Anderson County"s apart.
                 local += 3.0 if feat == ADMIN2 else 2.0
             if container_cands and any(_inside(gaz, e, c) for c in container_cands):
@@ -597,14 +606,14 @@ def resolve(
                 local += 2.0
             if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
                 local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-            small_town_of_state_name = in_container and self_states and feat == CITY and f.pop < _STATE_NAMESAKE_POP
-            if a1 >= 0 and feat != ADMIN1 and several and not small_town_of_state_name:
+            small_town_of_state_name = in_container and self_states and feat == CITY and pop < _STATE_NAMESAKE_POP
+            if several and a1 >= 0 and feat != ADMIN1 and not small_town_of_state_name:
                 # "Richmond ... Madison County": readings that share a state with some reading of
                 # the article's other names beat ones that stand alone.
                 shared = a1_keys.get(a1, 0) - (1 if a1 in own_key_a1s else 0)
                 local += CO_STATE_BONUS * min(2, shared)
-            if anchors and several and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
-                if _any_near(f.lat, f.lon, anchors, idx, 1.4, 150):
+            if anchors and several and feat == CITY and prior > near_floor and not small_town_of_state_name:
+                if _any_near(lat, lon, anchors, idx, 1.4, 150):
                     local += 1.5
             if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
                 # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
@@ -678,7 +687,7 @@ def resolve(
     # A village abroad is only doubted when several names, or a dateline or group, agree on the
     # article's country ("Jordan ... Jordan" alone does not make Shakopee foreign).
     for cc in (*dateline_countries, *cue_countries, *([country_hint] if country_hint else [])):
-        country_keys[cc.upper()] += 2
+        country_keys[cc.upper()] = country_keys.get(cc.upper(), 0) + 2
     relocated = _relocate(gaz, raw, chosen, links, countries, own_votes, top_country, admin1s, region_admin1s, country_keys)
     out: list[PlaceMention] = []
     for idx, m in enumerate(raw):
@@ -707,7 +716,7 @@ _LOCATIVE_NAME = re.compile(
 
 
 def _unknown_village_in_region(
-    text: str, out: list[PlaceMention], gaz: Gazetteer, lex: Lexicon, region_admin1s: tuple[int, ...], admin1s: Counter
+    text: str, out: list[PlaceMention], gaz: Gazetteer, lex: Lexicon, region_admin1s: tuple[int, ...], admin1s: dict[int, int]
 ) -> list[PlaceMention]:
     """Place a village the gazetteer lacks in the region the note's monitor reports from.
 
@@ -734,12 +743,12 @@ def _relocate(
     raw: list[RawMention],
     chosen: dict[int, tuple[int, int, float]],
     links: dict[int, tuple[int, str]],
-    countries: Counter,
+    countries: dict[str, int],
     own_votes: dict[int, _Votes],
     top_country: str | None,
-    admin1s: Counter,
+    admin1s: dict[int, int],
     region_admin1s: tuple[int, ...],
-    country_keys: Counter,
+    country_keys: dict[str, int],
 ) -> dict[int, tuple[int, str]]:
     """Villages whose only reading contradicts what the text says about where they are.
 
@@ -783,7 +792,7 @@ def _relocate(
         own_cc = own_votes.get(idx, _NO_VOTES)[0]
         support = countries.get(cc, 0) - own_cc.get(cc, 0)
         top_support = countries[top_country] - own_cc.get(top_country, 0) if top_country else 0
-        if pop < _FOREIGN_POP and top_country and cc != top_country and support <= 0 and top_support >= 2 and country_keys[top_country] >= 2:
+        if pop < _FOREIGN_POP and top_country and cc != top_country and support <= 0 and top_support >= 2 and country_keys.get(top_country, 0) >= 2:
             out[idx] = (-1, "foreign")  # "Chora district" read as a Greek village in an Afghan note
             continue
         if region_admin1s and feat == CITY and pop < _REGION_POP and cc == gaz.country(region_admin1s[0]):
