@@ -167,3 +167,17 @@ def test_prev_word_is_what_the_search_finds(text):
     start = text.index("Aleppo")
     hit = R._PREV_WORD_RE.search(text, max(0, start - 16), start)
     assert R._prev_word(text, start) == (hit.group(1) if hit else None)
+
+
+def test_place_is_what_the_arrays_say(gaz):
+    # The memo of a mention's fields must agree with the arrays, for a town, a district and a country.
+    seatless = next(e for e in range(len(gaz)) if int(gaz.feat[e]) == R.ADMIN2 and e not in gaz.admin2_has_seat)
+    assert gaz.place(seatless).seatless
+    for entries in ([e for e, _ in gaz.lookup(k)[:5]] for k in ("aleppo", "syria", "hamilton county")):
+        for entry in [*entries, seatless]:
+            p = gaz.place(entry)
+            a1 = int(gaz.a1[entry])
+            assert p == (gaz.names[entry], int(gaz.gid[entry]), gaz.feature(entry), gaz.country(entry) or None,
+                         gaz.names[a1] if a1 >= 0 else None, round(float(gaz.lat[entry]), 5), round(float(gaz.lon[entry]), 5),
+                         int(gaz.pop[entry]), int(gaz.feat[entry]) == R.ADMIN2 and entry not in gaz.admin2_has_seat)
+            assert gaz.place(entry) is p
