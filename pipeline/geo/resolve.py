@@ -759,10 +759,11 @@ def _relocate(
     """
     out: dict[int, tuple[int, str]] = {}
     for idx, (entry, kind, local) in chosen.items():
-        feat = int(gaz.feat[entry])
+        f = gaz.facts(entry)
+        feat = f.feat
         if feat not in (CITY, ADMIN2):
             continue
-        pop = int(gaz.pop[entry])
+        pop = f.pop
         link = links.get(idx)
         if link is not None and link[0] in chosen:
             c = chosen[link[0]][0]
@@ -780,10 +781,10 @@ def _relocate(
                 continue  # "Dakota, Douglas, Sarpy": a list of counties; none lies in the next
             # "Montego Bay, Saint James Parish": a town abroad is not moved into a same-named
             # parish of another country on a comma alone.
-            if strong or (pop < _RELOCATE_POP and (gaz.country(c) == gaz.country(entry) or pop < 20000)):
+            if strong or (pop < _RELOCATE_POP and (gaz.country(c) == f.country or pop < 20000)):
                 out[idx] = (c, "within_container")
                 continue
-        cc = gaz.country(entry)
+        cc = f.country
         if "variant" in raw[idx].flags and top_country and cc != top_country:
             out[idx] = (-1, "foreign")  # "Masisi (Nord-Kivu)" is no spelling of Maxixe, Mozambique
             continue
@@ -796,7 +797,7 @@ def _relocate(
             out[idx] = (-1, "foreign")  # "Chora district" read as a Greek village in an Afghan note
             continue
         if region_admin1s and feat == CITY and pop < _REGION_POP and cc == gaz.country(region_admin1s[0]):
-            a1 = int(gaz.a1[entry])
+            a1 = f.a1
             if a1 not in region_admin1s and admin1s.get(a1, 0) - own_votes.get(idx, _NO_VOTES)[1].get(a1, 0) <= 0:
                 target = max(dict.fromkeys(region_admin1s), key=lambda r: admin1s.get(r, 0))
                 out[idx] = (target, "region")
