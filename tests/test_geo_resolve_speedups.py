@@ -45,7 +45,7 @@ def test_comma_test_never_hides_a_match(text, found):
 
 def _qualifier_by_search(text: str, m: RawMention) -> str | None:
     """The qualifier as the regexes alone find it (before the suffix test was added)."""
-    b, a, before, after, _ = R._qualifier_res(default_lexicon())
+    b, a, before, after, *_ = R._qualifier_res(default_lexicon())
     hit = b.search(text[max(0, m.start - 24) : m.start].lower())
     if hit:
         return before[hit.group(1)]
@@ -64,6 +64,10 @@ def _qualifier_by_search(text: str, m: RawMention) -> str | None:
         "shelling in Aleppo",
         "shelling nearAleppo",
         "xnear Aleppo",  # the phrase must start a word
+        "Aleppo’s outskirts and the Aleppo Countryside, Aleppo area",  # the test on the next character
+        "Aleppo\u0130 area",
+        "Aleppo.",
+        "Aleppo",
     ],
 )
 def test_qualifier_suffix_test_changes_nothing(text):
@@ -135,3 +139,45 @@ def test_cue_tree_finds_what_the_flat_alternation_finds(text):
     want = [m.span(1) for m in flat.finditer(text)]
     assert [m.span(1) for m in scan.pattern.finditer(text)] == want
     assert [m.span(1) for m in scan.finditer(text)] == want  # the capitals-only shortcut too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fighting in Aleppo",
+        "fighting  Aleppo",  # two spaces: no word right before
+        "Jabal Aleppo",
+        "the outskirts of Aleppo",  # window cuts the text: the search starts 16 characters back
+        "xxxxxxxxxxxxxxxxxxxxxxxxxx Aleppo",  # a word longer than the window
+        "(Kafr Aleppo",
+        "al-Aleppo",
+        "said\nin Aleppo",
+        "said in\nAleppo",
+        "said in \nAleppo",
+        "2nd Aleppo",
+        "x² Aleppo",  # a superscript: a letter for the regex, not for isalpha
+        "Dayr_al Aleppo",
+        "Deïr Aleppo",
+        " Aleppo",
+        "a Aleppo",
+        "Aleppo",
+    ],
+)
+def test_prev_word_is_what_the_search_finds(text):
+    start = text.index("Aleppo")
+    hit = R._PREV_WORD_RE.search(text, max(0, start - 16), start)
+    assert R._prev_word(text, start) == (hit.group(1) if hit else None)
+
+
+def test_place_is_what_the_arrays_say(gaz):
+    # The memo of a mention's fields must agree with the arrays, for a town, a district and a country.
+    seatless = next(e for e in range(len(gaz)) if int(gaz.feat[e]) == R.ADMIN2 and e not in gaz.admin2_has_seat)
+    assert gaz.place(seatless).seatless
+    for entries in ([e for e, _ in gaz.lookup(k)[:5]] for k in ("aleppo", "syria", "hamilton county")):
+        for entry in [*entries, seatless]:
+            p = gaz.place(entry)
+            a1 = int(gaz.a1[entry])
+            assert p == (gaz.names[entry], int(gaz.gid[entry]), gaz.feature(entry), gaz.country(entry) or None,
+                         gaz.names[a1] if a1 >= 0 else None, round(float(gaz.lat[entry]), 5), round(float(gaz.lon[entry]), 5),
+                         int(gaz.pop[entry]), int(gaz.feat[entry]) == R.ADMIN2 and entry not in gaz.admin2_has_seat)
+            assert gaz.place(entry) is p

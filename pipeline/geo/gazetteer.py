@@ -13,7 +13,23 @@ from typing import NamedTuple
 from pipeline.errors import GazetteerError
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION
 
-__all__ = ["ADMIN1", "ADMIN2", "CITY", "COUNTRY", "REGION", "Facts", "Gazetteer", "load_gazetteer"]
+__all__ = ["ADMIN1", "ADMIN2", "CITY", "COUNTRY", "REGION", "Facts", "Gazetteer", "Place", "load_gazetteer"]
+
+
+class Place(NamedTuple):
+    """An entry's fields as a resolved mention carries them (see ``resolve._to_mention``)."""
+
+    name: str
+    geonames_id: int
+    feature: str
+    country_code: str | None  # None for continents and oceans
+    admin1: str | None  # the admin1's name
+    latitude: float  # rounded to 5 places
+    longitude: float
+    population: int
+    # A district whose seat the index does not know: a mention of it stands at its province's
+    # centre (precision 3) until something better is found.
+    seatless: bool
 
 
 class Facts(NamedTuple):
@@ -55,6 +71,8 @@ class Gazetteer:
     # and one dict hit replaces several array reads (kept lazy: a tuple per entry for all 286k
     # would cost ~70 MB and load time).
     _facts: dict[int, Facts]
+    # Memo of ``place``: the same few thousand entries are resolved to over and over.
+    _places: dict[int, Place]
 
     def lookup(self, key: str) -> list[tuple[int, int]]:
         """(entry, kind) pairs for a folded name key (see ``normalize.norm_key``); empty when unknown."""
@@ -84,6 +102,26 @@ class Gazetteer:
                 int(self.pop[entry]),
                 float(self.lat[entry]),
                 float(self.lon[entry]),
+            )
+        return got
+
+    def place(self, entry: int) -> Place:
+        """What a mention resolved to ``entry`` says about the place."""
+        got = self._places.get(entry)
+        if got is None:
+            if len(self._places) >= _FACTS_MAX:
+                self._places.clear()
+            f = self.facts(entry)
+            got = self._places[entry] = Place(
+                self.names[entry],
+                int(self.gid[entry]),
+                FEATURES[f.feat],
+                f.country or None,
+                self.names[f.a1] if f.a1 >= 0 else None,
+                round(f.lat, 5),
+                round(f.lon, 5),
+                f.pop,
+                f.feat == ADMIN2 and entry not in self.admin2_has_seat,
             )
         return got
 
@@ -150,6 +188,7 @@ def _read(path: Path) -> Gazetteer:
         _admin1_town={raw["gid"][a1]: town for a1, town in raw.get("admin1_town", {}).items()},
         _memo={},
         _facts={},
+        _places={},
     )
 
 

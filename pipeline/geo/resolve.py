@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, KIND_ABBREV, KIND_ALTERNATE, KIND_PRIMARY, KIND_STRIPPED, KIND_VARIANT
-from pipeline.geo.gazetteer import Facts, Gazetteer
+from pipeline.geo.gazetteer import Facts, Gazetteer, Place
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
 from pipeline.geo.recognize import RawMention, _alternation, recognize
@@ -188,19 +187,21 @@ def _plausible_admin1s(raw: list[RawMention], readings: list[_Readings | None], 
 
 def _focus(
     readings: list[_Readings | None], ms: list[RawMention], keys: list[str], country_hint: str | None
-) -> tuple[Counter, Counter, dict[int, _Votes], dict[int, tuple[int, int]], Counter]:
+) -> tuple[dict[str, int], dict[int, int], dict[int, _Votes], dict[int, tuple[int, int]], dict[str, int]]:
     """Votes for the article's countries and admin1s, plus each mention's own votes (countries, admin1s).
 
     A mention's own votes are those of every mention of the same name: "Jordan ... Jordan" must
     not make the kingdom "in focus" for itself in a Minnesota story.
+
+    (Tallies are plain dicts read with .get: a Counter costs more to make and to add a key to.)
     """
-    countries: Counter = Counter()
-    admin1s: Counter = Counter()
+    countries: dict[str, int] = {}
+    admin1s: dict[int, int] = {}
     by_key: dict[str, _Votes] = {}  # only names that voted
     single: dict[int, tuple[int, int]] = {}
-    country_keys: Counter = Counter()  # distinct names voting for each country
+    country_keys: dict[str, int] = {}  # distinct names voting for each country
     if country_hint:
-        countries[country_hint.upper()] += 3
+        countries[country_hint.upper()] = 3
     for idx, (m, r) in enumerate(zip(ms, readings)):
         if r is None:
             continue
@@ -209,7 +210,7 @@ def _focus(
         f0 = r.facts[0]
         feat, cc0 = f0.feat, f0.country
         if m.in_dateline:
-            countries[cc0] += 3
+            countries[cc0] = countries.get(cc0, 0) + 3
         if margin < 1.0 or "common_word" in m.flags or "abbrev_only" in m.flags:
             continue
         if m.flags & _NO_VOTE:
@@ -222,12 +223,12 @@ def _focus(
         mine = by_key.get(keys[idx])
         if mine is None:
             mine = by_key[keys[idx]] = ({}, {})
-            country_keys[cc0] += 1
-        countries[cc0] += weight
+            country_keys[cc0] = country_keys.get(cc0, 0) + 1
+        countries[cc0] = countries.get(cc0, 0) + weight
         mine[0][cc0] = mine[0].get(cc0, 0) + weight
         a1 = f0.a1 if feat != COUNTRY else -1
         if a1 >= 0:
-            admin1s[a1] += weight
+            admin1s[a1] = admin1s.get(a1, 0) + weight
             mine[1][a1] = mine[1].get(a1, 0) + weight
         single[idx] = (a1, weight)
     own = {idx: by_key.get(keys[idx], _NO_VOTES) for idx, r in enumerate(readings) if r is not None}
@@ -243,30 +244,39 @@ def _anchors(readings: list[_Readings | None]) -> list[tuple[int, float, float]]
     return out
 
 
-_QUAL_RES: dict[int, tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]] = {}
+_QualRes = tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...], tuple[str, ...] | None]
+_QUAL_RES: dict[int, _QualRes] = {}
 
 
-def _qualifier_res(lex: Lexicon) -> tuple[re.Pattern, re.Pattern, dict[str, str], dict[str, str], tuple[str, ...]]:
+def _qualifier_res(lex: Lexicon) -> _QualRes:
     got = _QUAL_RES.get(id(lex))
     if got is None:
         before = dict(lex.qualifiers_before)
         after = dict(lex.qualifiers_after)
-        b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_before) + r") $")
-        a = re.compile(r"(" + "|".join(re.escape(p) for p, _ in lex.qualifiers_after) + r")(?![a-z])")
-        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before))
+        b = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p in before) + r") $")
+        a = re.compile(r"(" + "|".join(re.escape(p) for p in after) + r")(?![a-z])")
+        # The first characters of the phrases after a name ("'s countryside", " area"), when none
+        # is a letter: lowering the text never makes such a character, so the text's own next
+        # character must already be one of them.
+        firsts = {p[0] for p in after}
+        after_firsts = tuple(sorted(firsts)) if not any(c.isalpha() for c in firsts) else None
+        got = _QUAL_RES[id(lex)] = (b, a, before, after, tuple(before), after_firsts)
     return got
 
 
 def _qualifier(text: str, m: RawMention, lex: Lexicon) -> str | None:
-    b, a, before, after, phrases = _qualifier_res(lex)
-    window = text[max(0, m.start - 24) : m.start].lower()
+    b, a, before, after, phrases, after_firsts = _qualifier_res(lex)
     # ``b`` can only match a phrase and a space at the window's end (``$`` also allows a final
     # newline); most mentions have none, and a suffix test is far cheaper than the search.
-    tail = window[:-1] if window.endswith("\n") else window
-    if tail.endswith(" ") and tail[:-1].endswith(phrases):
-        hit = b.search(window)
-        if hit:
-            return before[hit.group(1)]
+    if text.endswith((" ", " \n"), 0, m.start):
+        window = text[max(0, m.start - 24) : m.start].lower()
+        tail = window[:-1] if window.endswith("\n") else window
+        if tail[:-1].endswith(phrases):
+            hit = b.search(window)
+            if hit:
+                return before[hit.group(1)]
+    if after_firsts is not None and not text.startswith(after_firsts, m.end):
+        return None
     hit = a.match(text[m.end : m.end + 16].lower())
     return after[hit.group(1)] if hit else None
 
@@ -349,21 +359,38 @@ def _junk(text: str, m: RawMention, lex: Lexicon, key: str) -> bool:
     if m.level is None and not m.in_dateline:
         if key in lex.name_heads and _NEXT_CAP.match(text, m.end):
             return True
-        prev = _PREV_WORD_RE.search(text, max(0, m.start - 16), m.start)
-        if prev:
-            word = prev.group(1)
+        word = _prev_word(text, m.start)
+        if word:
             pk = norm_key(word)
             if pk in lex.name_heads and pk not in _ENGLISH_HEADS and (word[0].isupper() or pk in _LOWER_HEADS):
                 return True
         if span[:3] in ("Al ", "Al-", "El ", "El-") and _ARTICLE_NEXT.match(text, m.end):
             return True  # "Al Wadi" of "Al Wadi Al Kabeer": the head of a longer unknown name
-        if text[m.end : m.end + 1] == " ":
+        # An organisation's word is capitalised ("Hamza Division"): a lower-case letter or a
+        # punctuation mark after the space rules it out without splitting the words.
+        if text[m.end : m.end + 1] == " " and (text[m.end + 1 : m.end + 2].isupper() or text[m.end + 1 : m.end + 2].isspace()):
             nxt = text[m.end : m.end + 16].split(None, 1)
             if nxt and nxt[0][:1].isupper() and norm_key(nxt[0].strip(".,;:")) in lex.org_suffixes:
                 return True
     if " " not in span and len(span) >= 2 and span[-1].isupper() and any(c.islower() for c in span):
         return True
     return False
+
+
+def _prev_word(text: str, start: int) -> str | None:
+    """The run of letters right before a space or hyphen before ``start``, within 16 characters
+    (what ``_PREV_WORD_RE`` finds there).
+
+    The usual case, a plain word and a space, is read off without the search: a word of letters
+    only (``isalpha``) after a space, or cut by the window, is exactly the run the search finds.
+    """
+    lo = max(0, start - 16)
+    if start - 1 > lo and text[start - 1] == " ":
+        word = text[max(lo, text.rfind(" ", lo, start - 1) + 1) : start - 1]
+        if word.isalpha():
+            return word
+    hit = _PREV_WORD_RE.search(text, lo, start)
+    return hit.group(1) if hit else None
 
 
 _OFFICE_OF = re.compile(r"\s+of\s")
@@ -448,7 +475,7 @@ COHERE_NEAR = 1.0
 
 
 # What the first pass settled on (see ``_coherence``).
-_Coherence = tuple[Counter, dict[str, int], list[tuple[str, float, float]]]
+_Coherence = tuple[dict[int, int], dict[str, int], list[tuple[str, float, float]]]
 # One reading of a mention: entry, kind, score before coherence, local support, facts, whether
 # coherence may add to it.
 _Row = tuple[int, int, float, float, Facts, bool]
@@ -475,7 +502,10 @@ def _coherence(gaz: Gazetteer, raw: list[RawMention], chosen: dict[int, tuple[in
             weak.add(key)  # a hamlet read only because its state is in play must not vote for it
         if f.feat == CITY or (f.feat == ADMIN2 and entry in gaz.admin2_has_seat):
             points.append((key, f.lat, f.lon))
-    support = Counter(a for k, a in key_a1.items() if a >= 0 and k not in weak)
+    support: dict[int, int] = {}
+    for k, a in key_a1.items():
+        if a >= 0 and k not in weak:
+            support[a] = support.get(a, 0) + 1
     return support, key_a1, points
 
 
@@ -516,13 +546,17 @@ def resolve(
     ranked = [r.ranked if r is not None else () for r in readings]
     countries, admin1s, own_votes, single_votes, country_keys = _focus(readings, raw, keys, country_hint)
     for cc in dateline_countries:
-        countries[cc] += 3
+        countries[cc] = countries.get(cc, 0) + 3
     for cc in cue_countries:
-        countries[cc] += 2
+        countries[cc] = countries.get(cc, 0) + 2
     for a1 in region_admin1s:
-        admin1s[a1] += 2
-        countries[gaz.country(a1)] += 1
-    top_country = countries.most_common(1)[0][0] if countries else None
+        admin1s[a1] = admin1s.get(a1, 0) + 2
+        cc = gaz.country(a1)
+        countries[cc] = countries.get(cc, 0) + 1
+    top_country = max(countries, key=countries.__getitem__) if countries else None  # the first of the most voted
+    # What a reading in each country gains from the article's focus on it (unless the votes are
+    # all its own name's, see ``rows_of``).
+    country_gain = {cc: 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0) for cc, n in countries.items() if n > 0}
     anchors = _anchors(readings)
     key_a1s, a1_keys = _plausible_admin1s(raw, readings, keys)
     links = _links(text, raw)
@@ -555,14 +589,15 @@ def resolve(
         in_container = "container" in m.flags
         several = len(cands) > 1
         own_key_a1s = key_a1s.get(span_key, ())
+        near_floor = cands[0][0] - 4.0  # only readings this close to the best look for anchors
         rows = []
         for (prior, e, k), f in zip(cands, readings[idx].facts):
-            gain = 0.0
+            feat, cc, a1, pop, lat, lon = f
             local = 0.0  # support from this article's own region, not just its country
-            cc, a1, feat = f.country, f.a1, f.feat
-            if countries.get(cc, 0) - own_cc.get(cc, 0) > 0:
-                gain += 2.0 + (TOP_COUNTRY_BONUS if cc == top_country else 0.0)
-            if a1 >= 0 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and feat != ADMIN1 and a1 not in self_states:
+            gain = country_gain.get(cc, 0.0)
+            if gain and countries[cc] - own_cc.get(cc, 0) <= 0:
+                gain = 0.0
+            if a1 >= 0 and feat != ADMIN1 and admin1s.get(a1, 0) - own_a1.get(a1, 0) > 0 and a1 not in self_states:
                 # A county's state is what tells the many "Anderson County"s apart.
                 local += 3.0 if feat == ADMIN2 else 2.0
             if container_cands and any(_inside(gaz, e, c) for c in container_cands):
@@ -571,14 +606,14 @@ def resolve(
                 local += 2.0
             if inner_cands and any(_inside(gaz, i, e) for i in inner_cands):
                 local += 3.0  # "Montego Bay, Saint James": the parish that holds the town
-            small_town_of_state_name = in_container and self_states and feat == CITY and f.pop < _STATE_NAMESAKE_POP
-            if a1 >= 0 and feat != ADMIN1 and several and not small_town_of_state_name:
+            small_town_of_state_name = in_container and self_states and feat == CITY and pop < _STATE_NAMESAKE_POP
+            if several and a1 >= 0 and feat != ADMIN1 and not small_town_of_state_name:
                 # "Richmond ... Madison County": readings that share a state with some reading of
                 # the article's other names beat ones that stand alone.
                 shared = a1_keys.get(a1, 0) - (1 if a1 in own_key_a1s else 0)
                 local += CO_STATE_BONUS * min(2, shared)
-            if anchors and several and prior > cands[0][0] - 4.0 and feat == CITY and not small_town_of_state_name:
-                if _any_near(f.lat, f.lon, anchors, idx, 1.4, 150):
+            if anchors and several and feat == CITY and prior > near_floor and not small_town_of_state_name:
+                if _any_near(lat, lon, anchors, idx, 1.4, 150):
                     local += 1.5
             if k == KIND_STRIPPED and feat == ADMIN2 and full_written:
                 # "Avoyelles" alone means the parish when "Avoyelles Parish" is written elsewhere.
@@ -652,14 +687,14 @@ def resolve(
     # A village abroad is only doubted when several names, or a dateline or group, agree on the
     # article's country ("Jordan ... Jordan" alone does not make Shakopee foreign).
     for cc in (*dateline_countries, *cue_countries, *([country_hint] if country_hint else [])):
-        country_keys[cc.upper()] += 2
+        country_keys[cc.upper()] = country_keys.get(cc.upper(), 0) + 2
     relocated = _relocate(gaz, raw, chosen, links, countries, own_votes, top_country, admin1s, region_admin1s, country_keys)
     out: list[PlaceMention] = []
     for idx, m in enumerate(raw):
         if idx in chosen:
             entry, kind, _ = chosen[idx]
             pm = _to_mention(text, m, gaz, entry, kind, lex)
-            if int(gaz.feat[entry]) == ADMIN2 and entry not in gaz.admin2_has_seat:
+            if gaz.place(entry).seatless:
                 pm = _seat_by_name(text, m, pm, gaz, entry)
             link = links.get(idx)
             if pm.rule == "gazetteer" and link and link[1] == "in" and link[0] in chosen and _inside(gaz, entry, chosen[link[0]][0]):
@@ -681,7 +716,7 @@ _LOCATIVE_NAME = re.compile(
 
 
 def _unknown_village_in_region(
-    text: str, out: list[PlaceMention], gaz: Gazetteer, lex: Lexicon, region_admin1s: tuple[int, ...], admin1s: Counter
+    text: str, out: list[PlaceMention], gaz: Gazetteer, lex: Lexicon, region_admin1s: tuple[int, ...], admin1s: dict[int, int]
 ) -> list[PlaceMention]:
     """Place a village the gazetteer lacks in the region the note's monitor reports from.
 
@@ -708,12 +743,12 @@ def _relocate(
     raw: list[RawMention],
     chosen: dict[int, tuple[int, int, float]],
     links: dict[int, tuple[int, str]],
-    countries: Counter,
+    countries: dict[str, int],
     own_votes: dict[int, _Votes],
     top_country: str | None,
-    admin1s: Counter,
+    admin1s: dict[int, int],
     region_admin1s: tuple[int, ...],
-    country_keys: Counter,
+    country_keys: dict[str, int],
 ) -> dict[int, tuple[int, str]]:
     """Villages whose only reading contradicts what the text says about where they are.
 
@@ -724,10 +759,11 @@ def _relocate(
     """
     out: dict[int, tuple[int, str]] = {}
     for idx, (entry, kind, local) in chosen.items():
-        feat = int(gaz.feat[entry])
+        f = gaz.facts(entry)
+        feat = f.feat
         if feat not in (CITY, ADMIN2):
             continue
-        pop = int(gaz.pop[entry])
+        pop = f.pop
         link = links.get(idx)
         if link is not None and link[0] in chosen:
             c = chosen[link[0]][0]
@@ -745,10 +781,10 @@ def _relocate(
                 continue  # "Dakota, Douglas, Sarpy": a list of counties; none lies in the next
             # "Montego Bay, Saint James Parish": a town abroad is not moved into a same-named
             # parish of another country on a comma alone.
-            if strong or (pop < _RELOCATE_POP and (gaz.country(c) == gaz.country(entry) or pop < 20000)):
+            if strong or (pop < _RELOCATE_POP and (gaz.country(c) == f.country or pop < 20000)):
                 out[idx] = (c, "within_container")
                 continue
-        cc = gaz.country(entry)
+        cc = f.country
         if "variant" in raw[idx].flags and top_country and cc != top_country:
             out[idx] = (-1, "foreign")  # "Masisi (Nord-Kivu)" is no spelling of Maxixe, Mozambique
             continue
@@ -757,11 +793,11 @@ def _relocate(
         own_cc = own_votes.get(idx, _NO_VOTES)[0]
         support = countries.get(cc, 0) - own_cc.get(cc, 0)
         top_support = countries[top_country] - own_cc.get(top_country, 0) if top_country else 0
-        if pop < _FOREIGN_POP and top_country and cc != top_country and support <= 0 and top_support >= 2 and country_keys[top_country] >= 2:
+        if pop < _FOREIGN_POP and top_country and cc != top_country and support <= 0 and top_support >= 2 and country_keys.get(top_country, 0) >= 2:
             out[idx] = (-1, "foreign")  # "Chora district" read as a Greek village in an Afghan note
             continue
         if region_admin1s and feat == CITY and pop < _REGION_POP and cc == gaz.country(region_admin1s[0]):
-            a1 = int(gaz.a1[entry])
+            a1 = f.a1
             if a1 not in region_admin1s and admin1s.get(a1, 0) - own_votes.get(idx, _NO_VOTES)[1].get(a1, 0) <= 0:
                 target = max(dict.fromkeys(region_admin1s), key=lambda r: admin1s.get(r, 0))
                 out[idx] = (target, "region")
@@ -791,21 +827,9 @@ def _moved(pm: PlaceMention, gaz: Gazetteer, target: int, reason: str) -> PlaceM
     if target < 0:
         return replace(pm, name=None, geonames_id=None, feature=None, country_code=None, admin1=None, latitude=None,
                        longitude=None, geo_precision=None, population=None, rule=f"unresolved:{reason}")
-    feat = int(gaz.feat[target])
-    a1 = int(gaz.a1[target])
-    return replace(
-        pm,
-        name=gaz.names[target],
-        geonames_id=int(gaz.gid[target]),
-        feature=gaz.feature(target),
-        country_code=gaz.country(target) or None,
-        admin1=gaz.names[a1] if a1 >= 0 else None,
-        latitude=round(float(gaz.lat[target]), 5),
-        longitude=round(float(gaz.lon[target]), 5),
-        geo_precision=3 if feat in (ADMIN1, COUNTRY) or (feat == ADMIN2 and target not in gaz.admin2_has_seat) else 2,
-        population=int(gaz.pop[target]),
-        rule=f"{pm.rule}:{reason}",
-    )
+    place = gaz.place(target)
+    precision = 3 if place.feature in ("admin1", "country") or place.seatless else 2
+    return _mention_at(pm.start, pm.end, pm.text, place, precision, f"{pm.rule}:{reason}", pm.qualifier)
 
 
 def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[PlaceMention]:
@@ -835,15 +859,14 @@ def _place_seatless_districts(ms: list[PlaceMention], gaz: Gazetteer) -> list[Pl
 
 
 def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int, lex: Lexicon) -> PlaceMention:
-    f = gaz.facts(entry)
-    feat = f.feat
+    place = gaz.place(entry)
     qualifier = _qualifier(text, m, lex)
-    if feat in (ADMIN1, COUNTRY, REGION):
-        precision = 3
-    elif feat == ADMIN2:
-        precision = 2 if entry in gaz.admin2_has_seat else 3
-    else:
+    if place.feature == "city":
         precision = 2 if qualifier else 1
+    elif place.feature == "admin2" and not place.seatless:
+        precision = 2
+    else:
+        precision = 3  # a region, or a district placed at its province's centre
     rule = "gazetteer"
     if m.in_dateline:
         rule = "gazetteer:dateline"
@@ -851,21 +874,26 @@ def _to_mention(text: str, m: RawMention, gaz: Gazetteer, entry: int, kind: int,
         rule = f"gazetteer:admin_word:{m.level}"
     elif m.container is not None:
         rule = "gazetteer:container"
-    if feat == ADMIN2 and entry not in gaz.admin2_has_seat:
+    if place.seatless:
         rule += ":admin1_centre"
+    return _mention_at(m.start, m.end, text[m.start : m.end], place, precision, rule, qualifier)
+
+
+def _mention_at(start: int, end: int, span: str, place: Place, precision: int, rule: str, qualifier: str | None) -> PlaceMention:
+    """A mention of ``span`` resolved to ``place``."""
     return PlaceMention(
-        start=m.start,
-        end=m.end,
-        text=text[m.start : m.end],
-        name=gaz.names[entry],
-        geonames_id=int(gaz.gid[entry]),
-        feature=FEATURES[feat],
-        country_code=f.country or None,  # continents and oceans: no country
-        admin1=gaz.names[f.a1] if f.a1 >= 0 else None,
-        latitude=round(f.lat, 5),
-        longitude=round(f.lon, 5),
+        start=start,
+        end=end,
+        text=span,
+        name=place.name,
+        geonames_id=place.geonames_id,
+        feature=place.feature,
+        country_code=place.country_code,
+        admin1=place.admin1,
+        latitude=place.latitude,
+        longitude=place.longitude,
         geo_precision=precision,
-        population=f.pop,
+        population=place.population,
         rule=rule,
         qualifier=qualifier,
     )
