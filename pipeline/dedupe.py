@@ -15,6 +15,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import islice
 
 import numpy as np
 
@@ -51,14 +52,13 @@ def signature(text: str) -> bytes:
 
 
 def _salient_hashes(text: str) -> bytes:
-    hashes = []
-    for m in _SALIENT.finditer(text.strip()):
-        token = m.group(0).rstrip(".,:").lower()
-        # The top bit marks a number: a different date or toll is never an edge detail.
-        hashes.append(zlib.crc32(token.encode("utf-8")) & _LOW31 | (_NUMBER_BIT if token[0].isdigit() else 0))
-        if len(hashes) == SALIENT_CAP:
-            break
-    return np.array(hashes, dtype=np.uint32).tobytes()
+    matches = islice(_SALIENT.finditer(text.strip()), SALIENT_CAP)
+    tokens = [m.group(0).rstrip(".,:").lower() for m in matches]
+    # The top bit marks a number: a different date or toll is never an edge detail.
+    return np.array(
+        [zlib.crc32(t.encode("utf-8")) & _LOW31 | (_NUMBER_BIT if t[0].isdigit() else 0) for t in tokens],
+        dtype=np.uint32,
+    ).tobytes()
 
 
 def _minhash(text: str) -> bytes:
