@@ -206,6 +206,22 @@ def test_unanchored_search_tries_candidate_starts_like_the_plain_regex(source):
                 assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
 
 
+
+@pytest.mark.parametrize("source", [r"herself|toll\b|two\s+dead|bod(?:y|ies)|kill", r"(?i:herself)|Toll|wounded?"])
+def test_unanchored_finder_reads_longer_keys_with_the_same_matches(source):
+    # "here", "told" and "two days" no longer reach a match attempt; every true start still does.
+    texts = ["here she told them", "HERSELF tolls Toll toll, two  dead two days", "bodies body bod kill wounde"]
+    for flags in (re.IGNORECASE, 0):
+        regex = re.compile(source, flags)
+        pattern = PrefixedPattern(regex)
+        assert pattern._keys is not None and not pattern._anchored
+        if flags:
+            assert pattern._finder.search("here she told them two days") is None
+        for text in texts + _SAMPLES + _random_texts(1500, seed=8):
+            for pos in (0, 3):
+                assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
+                assert [m.span() for m in pattern.finditer(text, pos)] == [m.span() for m in regex.finditer(text, pos)]
+
 _GATE_TEXTS = [
     "The ceasefire held; a truce and a cease-fire were agreed.",
     "Two thirds of the dead were civilians; half of those killed were children.",
