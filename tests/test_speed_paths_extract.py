@@ -295,3 +295,26 @@ def test_covering_clauses_are_tested_first_and_answer_for_the_clauses_they_cover
     for text in ["3 died", "3 killed him", "war killed 4", "nothing", "4 killed", *_SAMPLES]:
         pattern._last = None
         assert _same(pattern.search(text), pattern.regex.search(text)), text
+
+
+def test_factored_word_alternation_matches_like_the_plain_one():
+    from pipeline.extract.lexicon import _alternation
+
+    words = ["seven", "seventeen", "seventy", "a", "an", "at least", "at most", "at  least", "six", "sixty", "s", "one-third", "one"]
+    plain = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    factored = _alternation(words)
+    assert factored == plain  # "at  least" doubles a space: left plain
+    words.remove("at  least")
+    plain = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    factored = _alternation(words)
+    assert factored != plain and factored.startswith("s(?:")
+    assert _alternation(["ıki", "iki"]) == "ıki|iki"  # non-ASCII letters share case folds: left plain
+    rnd = random.Random(4)
+    pieces = [*words, " ", "  ", "-", "\t", "SEVEN", "Sixty", "x", "\u017f", "\u212a", "\u0130", "AT\nLEAST"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8))) for _ in range(3000)]
+    # In context too: a later part that fails makes re backtrack into the alternation.
+    for shape in ("(?:{})", r"\b(?:{})(?:[\s-]+(?:{}))?\b", r"(?P<w>{})\s*(?:-|to)\s*(?P<v>{})\b"):
+        a = re.compile(shape.format(plain, plain), re.IGNORECASE)
+        b = re.compile(shape.format(factored, factored), re.IGNORECASE)
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in a.finditer(text)] == [(m.span(), m.groups()) for m in b.finditer(text)], text

@@ -1177,7 +1177,42 @@ def _int_map(path: Path, data: dict[str, Any], key: str) -> dict[str, int]:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    """The words, longest first, as one alternation (a space matches any run of whitespace).
+
+    Under IGNORECASE ``re`` enters every branch of a plain alternation to compare its first letter,
+    so the words are factored by shared leading letters ("seven(?:t(?:een|y)|)"): the count rule
+    tries a few branches per candidate instead of a hundred. ``_factored`` keeps the exact matches.
+    """
+    ordered = sorted(words, key=len, reverse=True)
+    plain = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+    if not all(w and w.isascii() and w == w.lower() and w == w.strip() and "  " not in w for w in ordered):
+        return plain  # non-ASCII letters may share a case fold ("ı", "i"); see _factored
+    return _factored([[r"\s+" if ch == " " else re.escape(ch) for ch in w] for w in ordered])
+
+
+def _factored(words: list[list[str]]) -> str:
+    """``"|".join(map("".join, words))`` with words that share a first token grouped under it.
+
+    Each token is one lower-case ASCII character or ``\\s+``, and distinct tokens never match the
+    same character (no two ASCII letters share a case fold), so at any position only one group's
+    first token can match: grouping moves a word only past words that cannot match there, and the
+    words that can are still tried in their order, with the same backtracking. An empty rest
+    ("seven" after "seven") matches anywhere, so it is never moved: it splits the list in two.
+    ``\\s+`` is always followed by a letter (no word ends with or doubles a space), so it has only
+    one way to match and factoring it out changes no backtracking either.
+    """
+    out: list[str] = []
+    groups: dict[str, list[list[str]]] = {}
+    for w in [*words, None]:
+        if w is None or not w:  # flush the groups before an empty rest (and at the end)
+            for first, rests in groups.items():
+                out.append(first + ("".join(rests[0]) if len(rests) == 1 else "(?:" + _factored(rests) + ")"))
+            groups = {}
+            if w is not None:
+                out.append("")
+            continue
+        groups.setdefault(w[0], []).append(w[1:])
+    return "|".join(out)
 
 
 def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
