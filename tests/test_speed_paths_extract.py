@@ -318,3 +318,15 @@ def test_factored_word_alternation_matches_like_the_plain_one():
         b = re.compile(shape.format(factored, factored), re.IGNORECASE)
         for text in texts:
             assert [(m.span(), m.groups()) for m in a.finditer(text)] == [(m.span(), m.groups()) for m in b.finditer(text)], text
+
+
+def test_casualty_cues_match_like_their_plain_list():
+    plain = re.compile(
+        "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide|homicide|deadly",
+        re.IGNORECASE,
+    )
+    cues = default_lexicon().casualties.cue_re
+    for text in _GATE_TEXTS + _SAMPLES + _random_texts(1500, seed=12) + ["DEADLY deathly bodies BODY diet Lives", "\u017fhot \u212aill"]:
+        assert [m.span() for m in cues.regex.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+        assert _same(cues.search(text), plain.search(text)), text

@@ -1241,10 +1241,11 @@ def _load_casualties(rules_dir: Path) -> CasualtyLexicon:
         rf"|(?P<num>{num}))"
     )
     victim = "|".join(f"(?P<v_{g}>{p})" for g, p in groups.items())
-    cues = (
-        "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
-        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide|homicide|deadly"
-    )
+    cue_words = (
+        "kill dead die death fatal injur wound hurt casualt body bodies corpse slain murder execut behead "
+        "perish lives life toll shot massacr lynch stabb succumb maim hospitali assassinat himself herself suicide homicide deadly"
+    ).split()
+    cues = _factored([list(w) for w in cue_words])  # tried in this order, a few branches per candidate
     return CasualtyLexicon(
         word_values={**units, **tens, **scales, **fixed},
         units=units,
