@@ -206,6 +206,22 @@ def test_unanchored_search_tries_candidate_starts_like_the_plain_regex(source):
                 assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
 
 
+
+@pytest.mark.parametrize("source", [r"herself|toll\b|two\s+dead|bod(?:y|ies)|kill", r"(?i:herself)|Toll|wounded?"])
+def test_unanchored_finder_reads_longer_keys_with_the_same_matches(source):
+    # "here", "told" and "two days" no longer reach a match attempt; every true start still does.
+    texts = ["here she told them", "HERSELF tolls Toll toll, two  dead two days", "bodies body bod kill wounde"]
+    for flags in (re.IGNORECASE, 0):
+        regex = re.compile(source, flags)
+        pattern = PrefixedPattern(regex)
+        assert pattern._keys is not None and not pattern._anchored
+        if flags:
+            assert pattern._finder.search("here she told them two days") is None
+        for text in texts + _SAMPLES + _random_texts(1500, seed=8):
+            for pos in (0, 3):
+                assert _same(pattern.search(text, pos), regex.search(text, pos)), (source, text, pos)
+                assert [m.span() for m in pattern.finditer(text, pos)] == [m.span() for m in regex.finditer(text, pos)]
+
 _GATE_TEXTS = [
     "The ceasefire held; a truce and a cease-fire were agreed.",
     "Two thirds of the dead were civilians; half of those killed were children.",
@@ -279,3 +295,38 @@ def test_covering_clauses_are_tested_first_and_answer_for_the_clauses_they_cover
     for text in ["3 died", "3 killed him", "war killed 4", "nothing", "4 killed", *_SAMPLES]:
         pattern._last = None
         assert _same(pattern.search(text), pattern.regex.search(text)), text
+
+
+def test_factored_word_alternation_matches_like_the_plain_one():
+    from pipeline.extract.lexicon import _alternation
+
+    words = ["seven", "seventeen", "seventy", "a", "an", "at least", "at most", "at  least", "six", "sixty", "s", "one-third", "one"]
+    plain = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    factored = _alternation(words)
+    assert factored == plain  # "at  least" doubles a space: left plain
+    words.remove("at  least")
+    plain = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    factored = _alternation(words)
+    assert factored != plain and factored.startswith("s(?:")
+    assert _alternation(["ıki", "iki"]) == "ıki|iki"  # non-ASCII letters share case folds: left plain
+    rnd = random.Random(4)
+    pieces = [*words, " ", "  ", "-", "\t", "SEVEN", "Sixty", "x", "\u017f", "\u212a", "\u0130", "AT\nLEAST"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8))) for _ in range(3000)]
+    # In context too: a later part that fails makes re backtrack into the alternation.
+    for shape in ("(?:{})", r"\b(?:{})(?:[\s-]+(?:{}))?\b", r"(?P<w>{})\s*(?:-|to)\s*(?P<v>{})\b"):
+        a = re.compile(shape.format(plain, plain), re.IGNORECASE)
+        b = re.compile(shape.format(factored, factored), re.IGNORECASE)
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in a.finditer(text)] == [(m.span(), m.groups()) for m in b.finditer(text)], text
+
+
+def test_casualty_cues_match_like_their_plain_list():
+    plain = re.compile(
+        "kill|dead|die|death|fatal|injur|wound|hurt|casualt|bod(?:y|ies)|corpse|slain|murder|execut|behead|"
+        "perish|lives|life|toll|shot|massacr|lynch|stabb|succumb|maim|hospitali|assassinat|himself|herself|suicide|homicide|deadly",
+        re.IGNORECASE,
+    )
+    cues = default_lexicon().casualties.cue_re
+    for text in _GATE_TEXTS + _SAMPLES + _random_texts(1500, seed=12) + ["DEADLY deathly bodies BODY diet Lives", "\u017fhot \u212aill"]:
+        assert [m.span() for m in cues.regex.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+        assert _same(cues.search(text), plain.search(text)), text
