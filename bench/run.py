@@ -137,6 +137,23 @@ def measure_stages(size: int, runs: int, args, rec: Recorder, deadline: Deadline
              f"total {data['stages']['total']['seconds']} s")
 
 
+def measure_warmup(size: int, args, rec: Recorder, deadline: Deadline) -> None:
+    """Analysis CPU per 1,000 articles in a fresh process, once per size of at least 2,000 articles."""
+    if size < 2000 or deadline.passed():
+        return
+    result, log = WORK / f"warmup-{size}.json", WORK / f"warmup-{size}.log"
+    argv = [sys.executable, "-m", "bench.warmup", "--corpus", str(corpora.corpus_dir(args.corpora, size)),
+            "--result", str(result)]
+    _, (child,) = run_children([(argv, log, {0})], cwd=REPO)
+    if child.returncode != 0:
+        raise endtoend.BenchError(f"bench.warmup failed ({log}):\n{tail(log)}")
+    data = json.loads(result.read_text(encoding="utf-8"))
+    data["code"] = code_id()
+    rec.doc["sizes"][str(size)]["warmup"] = data
+    rec.save()
+    _log(f"warmup {size}: first block {data['block_cpu_s'][0]} s, last {data['block_cpu_s'][-1]} s CPU")
+
+
 def measure_e2e(size: int, runs: int, manifest: dict, args, rec: Recorder, deadline: Deadline) -> None:
     files = corpora.corpus_files(args.corpora, size)
     e2e = rec.doc["sizes"][str(size)].setdefault("e2e", {})
@@ -279,12 +296,14 @@ def main(argv: list[str] | None = None) -> int:
             # Measured again now: earlier numbers for this size (stages) or these variants (e2e) go.
             if "stages" not in args.skip_set:
                 entry.pop("stages", None)
+                entry.pop("warmup", None)
             if "e2e" not in args.skip_set:
                 for variant in args.variant_list:
                     entry.get("e2e", {}).pop(variant, None)
             runs = args.runs_large if size >= 100_000 else args.runs
             if "stages" not in args.skip_set:
                 measure_stages(size, runs, args, rec, deadline)
+                measure_warmup(size, args, rec, deadline)
             if "e2e" not in args.skip_set:
                 measure_e2e(size, runs, manifest, args, rec, deadline)
         if "dag" not in args.skip_set and args.dag_size:

@@ -121,5 +121,20 @@ def _flat_cost(results: dict, sizes: list[int]) -> dict:
     codes = {e2e[s].get("code") for s in (lo, hi, t) if s in e2e}
     if len(codes) > 1 or None in codes:
         value += "; caution: not all sizes are known to have run the same code"
+    value += _warmup_note(results)
     partial = "" if hi >= 100_000 else f" (partial: largest size measured {hi:,})"
     return {"target": name, "verdict": _verdict(abs(ratio["cpu_s"] - 1) <= FLAT_TOLERANCE) + partial, "value": value}
+
+
+def _warmup_note(results: dict) -> str:
+    """Why a small run costs more per article: the analysis of a fresh process's first articles
+    (bench.warmup), against its last block, on the largest corpus that measured it."""
+    measured = [(int(s), e["warmup"]) for s, e in results.get("sizes", {}).items() if e.get("warmup")]
+    if not measured:
+        return ""
+    size, w = max(measured, key=lambda x: x[0])
+    blocks = w["block_cpu_s"]
+    if len(blocks) < 2:
+        return ""
+    return (f"; analysis in a fresh process ({size:,}-article corpus): {blocks[0]:.2f} CPU-s for its first "
+            f"{w['block']:,} articles, {blocks[-1]:.2f} for its last (x{blocks[0] / blocks[-1]:.2f}: caches warming)")

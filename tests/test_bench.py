@@ -110,3 +110,23 @@ def test_two_process_variant_is_skipped_when_the_corpus_has_one_file(tmp_path, m
     assert len(corpora.corpus_files(tmp_path, 10)) == 1
     assert called == ["1proc_1core"]  # two processes would leave one with no input at all
     assert "2proc_2cores" not in rec.doc["sizes"]["10"]["e2e"]
+
+
+def test_flat_cost_explains_itself_with_the_fresh_process_blocks():
+    results = _results(600, 250, 1500)
+    assert "fresh process" not in next(t for t in check_targets(results) if t["target"].startswith("cost"))["value"]
+    results["sizes"]["10000"] = {"warmup": {"block": 1000, "startup_cpu_s": 0.8, "block_cpu_s": [3.2, 2.8, 2.4]}}
+    cost = next(t for t in check_targets(results) if t["target"].startswith("cost"))
+    assert "(10,000-article corpus): 3.20 CPU-s for its first 1,000 articles, 2.40 for its last (x1.33" in cost["value"]
+
+
+def test_warmup_times_start_up_apart_and_every_whole_block(tmp_path):
+    from datetime import datetime, timezone
+
+    from bench.warmup import time_blocks
+
+    text = "Shelling killed two people in Donetsk on Monday, officials said."
+    articles = [(text, datetime(2024, 3, 5, tzinfo=timezone.utc))] * 7
+    result = time_blocks(articles, 3)
+    assert result["block"] == 3 and len(result["block_cpu_s"]) == 2  # the seventh article is no whole block
+    assert result["startup_cpu_s"] >= 0 and all(b >= 0 for b in result["block_cpu_s"])
