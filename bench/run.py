@@ -141,17 +141,23 @@ def measure_warmup(size: int, args, rec: Recorder, deadline: Deadline) -> None:
     """Analysis CPU per 1,000 articles in a fresh process, once per size of at least 2,000 articles."""
     if size < 2000 or deadline.passed():
         return
-    result, log = WORK / f"warmup-{size}.json", WORK / f"warmup-{size}.log"
-    argv = [sys.executable, "-m", "bench.warmup", "--corpus", str(corpora.corpus_dir(args.corpora, size)),
-            "--result", str(result)]
+    data = _warmup_child(["--corpus", str(corpora.corpus_dir(args.corpora, size))], f"warmup-{size}")
+    data["unseen"] = _warmup_child(["--unseen"], f"unseen-{size}")
+    rec.doc["sizes"][str(size)]["warmup"] = data
+    rec.save()
+    _log(f"warmup {size}: first block {data['block_cpu_s'][0]} s, last {data['block_cpu_s'][-1]} s CPU; "
+         f"never-seen articles {data['unseen']['unseen_ms_per_article']} ms each")
+
+
+def _warmup_child(options: list[str], name: str) -> dict:
+    result, log = WORK / f"{name}.json", WORK / f"{name}.log"
+    argv = [sys.executable, "-m", "bench.warmup", *options, "--result", str(result)]
     _, (child,) = run_children([(argv, log, {0})], cwd=REPO)
     if child.returncode != 0:
         raise endtoend.BenchError(f"bench.warmup failed ({log}):\n{tail(log)}")
     data = json.loads(result.read_text(encoding="utf-8"))
     data["code"] = code_id()
-    rec.doc["sizes"][str(size)]["warmup"] = data
-    rec.save()
-    _log(f"warmup {size}: first block {data['block_cpu_s'][0]} s, last {data['block_cpu_s'][-1]} s CPU")
+    return data
 
 
 def measure_e2e(size: int, runs: int, manifest: dict, args, rec: Recorder, deadline: Deadline) -> None:

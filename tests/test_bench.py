@@ -115,9 +115,14 @@ def test_two_process_variant_is_skipped_when_the_corpus_has_one_file(tmp_path, m
 def test_flat_cost_explains_itself_with_the_fresh_process_blocks():
     results = _results(600, 250, 1500)
     assert "fresh process" not in next(t for t in check_targets(results) if t["target"].startswith("cost"))["value"]
-    results["sizes"]["10000"] = {"warmup": {"block": 1000, "startup_cpu_s": 0.8, "block_cpu_s": [3.2, 2.8, 2.4]}}
-    cost = next(t for t in check_targets(results) if t["target"].startswith("cost"))
+    results["sizes"]["10000"] = {"warmup": {"block": 1000, "startup_cpu_s": 0.8, "block_cpu_s": [3.2, 2.8, 2.4],
+                                            "unseen": {"articles": 1204, "mean_chars": 1699, "unseen_ms_per_article": 3.2,
+                                                       "seen_ms_per_article": 2.6, "unseen_articles_per_cpu_s": 312.5}}}
+    targets = check_targets(results)
+    cost = next(t for t in targets if t["target"].startswith("cost"))
     assert "(10,000-article corpus): 3.20 CPU-s for its first 1,000 articles, 2.40 for its last (x1.33" in cost["value"]
+    analyse = next(t for t in targets if t["target"].startswith("extract"))
+    assert "on never-seen articles" in analyse["value"] and "312 per CPU-second, 3.20 ms each (2.60 when" in analyse["value"]
 
 
 def test_warmup_times_start_up_apart_and_every_whole_block(tmp_path):
@@ -130,3 +135,16 @@ def test_warmup_times_start_up_apart_and_every_whole_block(tmp_path):
     result = time_blocks(articles, 3)
     assert result["block"] == 3 and len(result["block_cpu_s"]) == 2  # the seventh article is no whole block
     assert result["startup_cpu_s"] >= 0 and all(b >= 0 for b in result["block_cpu_s"])
+
+
+def test_unseen_times_a_first_and_a_second_pass_after_warming_on_other_text():
+    from datetime import datetime, timezone
+
+    from bench.warmup import time_unseen
+
+    when = datetime(2024, 3, 5, tzinfo=timezone.utc)
+    warm = [("Fighting was reported near Goma on Friday.", when)]
+    articles = [("Shelling killed two people in Donetsk on Monday, officials said.", when)] * 2
+    result = time_unseen(warm, articles)
+    assert result["warm_docs"] == 1 and result["articles"] == 2
+    assert result["unseen_ms_per_article"] >= 0 and result["seen_ms_per_article"] >= 0
