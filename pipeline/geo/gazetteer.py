@@ -49,11 +49,14 @@ class Gazetteer:
 
     version: str
     path: Path
-    _keys: list[str]  # sorted
+    # The two big string sequences are tuples, not lists: a tuple of strings drops out of the
+    # garbage collector's view, a list stays in it and each full collection would walk its 1.3M
+    # items (~70 ms, several times while the caches fill up on fresh articles).
+    _keys: tuple[str, ...]  # sorted
     _offsets: array
     _post_entry: array
     _post_kind: array
-    names: list[str]
+    names: tuple[str, ...]
     gid: array
     lat: array
     lon: array
@@ -67,6 +70,8 @@ class Gazetteer:
     # Memo of recent lookups: news repeats the same capitalised words, and a dict hit is ~30x
     # cheaper than a bisect over 560k keys (kept instead of a full dict to keep loading fast).
     _memo: dict[str, tuple[tuple[int, int], ...]]
+    # Memo of ``has_prefix``: a run's first words repeat far more than its n-grams.
+    _prefixes: dict[str, bool]
     # Memo of ``facts``: resolution reads the same few thousand entries' fields over and over,
     # and one dict hit replaces several array reads (kept lazy: a tuple per entry for all 286k
     # would cost ~70 MB and load time).
@@ -88,6 +93,18 @@ class Gazetteer:
                 self._memo.clear()
             self._memo[key] = hit
         return list(hit)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """True when some key starts with ``prefix`` (lets a caller skip looking up longer n-grams)."""
+        got = self._prefixes.get(prefix)
+        if got is None:
+            keys = self._keys
+            slot = bisect_left(keys, prefix)
+            got = slot < len(keys) and keys[slot].startswith(prefix)
+            if len(self._prefixes) >= _MEMO_MAX:
+                self._prefixes.clear()
+            self._prefixes[prefix] = got
+        return got
 
     def facts(self, entry: int) -> Facts:
         """Feature code, country, admin1 entry, population and point of ``entry``."""
@@ -171,11 +188,11 @@ def _read(path: Path) -> Gazetteer:
     return Gazetteer(
         version=raw["version"],
         path=path,
-        _keys=raw["keys_blob"].split("\n"),
+        _keys=tuple(raw["keys_blob"].split("\n")),
         _offsets=raw["offsets"],
         _post_entry=raw["post_entry"],
         _post_kind=raw["post_kind"],
-        names=raw["names_blob"].split("\n"),
+        names=tuple(raw["names_blob"].split("\n")),
         gid=raw["gid"],
         lat=raw["lat"],
         lon=raw["lon"],
@@ -187,6 +204,7 @@ def _read(path: Path) -> Gazetteer:
         admin2_has_seat=frozenset(raw["admin2_has_seat"]),
         _admin1_town={raw["gid"][a1]: town for a1, town in raw.get("admin1_town", {}).items()},
         _memo={},
+        _prefixes={},
         _facts={},
         _places={},
     )
