@@ -201,3 +201,42 @@ def test_a_plan_names_person_keys_exactly_when_it_names_person_starts():
             plan = R._plan(w, gaz, lex)
             if plan is not None:
                 assert bool(plan.person_starts) == bool(plan.person_keys), w
+
+
+def test_longest_match_skips_only_ngrams_no_gazetteer_key_can_begin(monkeypatch):
+    # _best skips the lookups of n-grams longer than the longest key prefix the gazetteer has
+    # (Gazetteer.has_prefix): the matches must be those of looking every n-gram up.
+    from pipeline.geo import load_gazetteer
+
+    gaz, lex = load_gazetteer(), default_lexicon()
+    runs = ["Bosnia and Herzegovina", "Minister Ahmed Said Khan", "Deir ez-Zor Province", "Al Raqqa Governorate",
+            "New York City Police", "Tooz Khurmato District", "Ras al Ayn", "Kafr Nabl", "Sri Lankan Army"]
+    words = [w for text in runs + EDGE_TEXTS + _random_texts(1500, 31, longest=60) for _, w, _ in R._find_runs(text)]
+
+    def steps() -> list:
+        out = []
+        for w in words:
+            plan = R._plan(w, gaz, lex)
+            if plan is not None:
+                out.append([R._best(plan, i, gaz, lex) for i in range(len(plan.keys)) if not plan.conn[i]])
+        return out
+
+    fast = steps()
+    monkeypatch.setattr(type(gaz), "has_prefix", lambda self, prefix: True)  # every n-gram looked up
+    assert steps() == fast
+
+
+def test_gazetteer_prefix_test_agrees_with_a_scan_of_the_keys():
+    from operator import methodcaller
+
+    from pipeline.geo import load_gazetteer
+
+    gaz = load_gazetteer()
+    keys = gaz._keys
+    rnd = random.Random(32)
+    sample = [keys[rnd.randrange(len(keys))] for _ in range(12)]
+    prefixes = [k[: rnd.randint(0, len(k))] for k in sample] + [k + " " for k in sample] + [k[:-1] + "{" for k in sample]
+    for p in prefixes + ["", "zzzz", "new york ", "minister ahmed ", "~", "~zz"]:
+        found = next(filter(methodcaller("startswith", p), keys), None) is not None  # the plain scan
+        assert gaz.has_prefix(p) == found, p
+        assert gaz.has_prefix(p) == found, p  # memoised

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from operator import itemgetter
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "ʻ": "'", "‛": "'"})
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_/]+")
@@ -57,6 +58,9 @@ def is_latin(name: str) -> bool:
 # this kind start with VARIANT_MARK so they never meet a plain key.
 VARIANT_MARK = "~"
 _DOUBLE = re.compile(r"([a-z])\1+")
+# The replacement for _DOUBLE as a C callable: a template (r"\1") costs a Python-level
+# template expansion per sub() call.
+_FIRST_GROUP = itemgetter(1)
 _VARIANT_SUBS = (("ou", "u"), ("oo", "u"), ("ee", "i"), ("q", "k"), ("iya", "ya"), ("ia", "ya"), ("ai", "ay"), ("ei", "ay"), ("e", "i"), ("o", "u"))
 _TRAILING_H = re.compile(r"(?<=[aiu])h\b")
 
@@ -66,7 +70,7 @@ def variant_key(key: str) -> str | None:
     """The spelling-variant key of a folded name key, or None when too short to be telling."""
     if len(key) < 6 or not key.isascii():
         return None
-    s = _DOUBLE.sub(r"\1", strip_article(key) or key)
+    s = _DOUBLE.sub(_FIRST_GROUP, strip_article(key) or key)
     for a, b in _VARIANT_SUBS:
         s = s.replace(a, b)
     s = _TRAILING_H.sub("", s)

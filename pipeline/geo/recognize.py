@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pipeline.geo.codes import COUNTRY, KIND_ABBREV, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Gazetteer
 from pipeline.geo.lexicon import Lexicon
-from pipeline.geo.normalize import norm_key, strip_article, variant_key
+from pipeline.geo.normalize import ARABIC_ARTICLES, norm_key, strip_article, variant_key
 
 MAX_NGRAM = 6
 # "U.S.", "W.Va.", "D.C." first; then words with inner hyphens/apostrophes ("al-Bab", "Ma'rib").
@@ -189,13 +189,13 @@ def _tokens(text: str, s: int, e: int) -> list[Token]:
         if len(word) > 3 and word[-2] in "'’" and word[-1] in "sS":
             te -= 2  # possessive: "Britain's ambassador" names Britain
             word = word[:-2]
-        low = word.lower()
-        if "'" in low or "’" in low:
-            tail = low.replace("’", "'").rsplit("'", 1)[1]
+        if "'" in word or "’" in word:
+            tail = word.lower().replace("’", "'").rsplit("'", 1)[1]
             if tail in ("d", "re", "ve", "ll", "t", "m"):
                 continue  # contractions ("I'd", "We're") fold into village names
-        conn = low in _CONNECTORS and not word[0].isupper()
-        out.append(Token(ts, te, word, not conn, word.replace(".", "").replace("-", "").isupper() and len(word) > 1, conn))
+        conn = not word[0].isupper() and word.lower() in _CONNECTORS
+        # (isupper ignores "." and "-", which have no case: "U.S." and "AL-BAB" count as upper.)
+        out.append(Token(ts, te, word, not conn, len(word) > 1 and word.isupper(), conn))
     return out
 
 
@@ -464,24 +464,40 @@ def _plan(word: str, gaz: Gazetteer, lex: Lexicon) -> _Plan | None:
     toks = _tokens(word, 0, len(word))  # _WORD has no look-around: the run alone decides its tokens
     if not toks:
         return None
+    words = tuple(t.text for t in toks)
+    tkeys = tuple(map(norm_key, words))
     keys: set[str] = set()
     starts: set[int] = set()
-    _collect_persons(word, toks, gaz, lex, keys, starts)
+    _collect_persons(toks, tkeys, gaz, lex, keys, starts)
     n = len(toks)
-    conn = [t.connector for t in toks]
+    conn = tuple(t.connector for t in toks)
+    upper = tuple(t.upper for t in toks)
+    # The nearest non-connector on each side of every token, in one pass each way.
+    left: list[int | None] = []
+    last = None
+    for k in range(n):
+        left.append(last)
+        if not conn[k]:
+            last = k
+    right: list[int | None] = [None] * n
+    last = None
+    for k in range(n - 1, -1, -1):
+        right[k] = last
+        if not conn[k]:
+            last = k
     return _Plan(
         run=word,
         rs=tuple(t.start for t in toks),
         re=tuple(t.end for t in toks),
-        words=tuple(t.text for t in toks),
-        keys=tuple(norm_key(t.text) for t in toks),
-        conn=tuple(t.connector for t in toks),
-        upper=tuple(t.upper for t in toks),
-        shout=tuple(t.upper and len(t.text.replace(".", "")) > 3 for t in toks),
-        person_starts=tuple(sorted(starts)),
-        person_keys=tuple(sorted(keys)),
-        left=tuple(next((k for k in range(i - 1, -1, -1) if not conn[k]), None) for i in range(n)),
-        right=tuple(next((k for k in range(j + 1, n) if not conn[k]), None) for j in range(n)),
+        words=words,
+        keys=tkeys,
+        conn=conn,
+        upper=upper,
+        shout=tuple(u and len(w.replace(".", "")) > 3 for u, w in zip(upper, words)),
+        person_starts=tuple(sorted(starts)) if starts else (),
+        person_keys=tuple(sorted(keys)) if keys else (),
+        left=tuple(left),
+        right=tuple(right),
         steps=[_UNSET] * n,
         unknown=[None] * n,
     )
@@ -490,7 +506,18 @@ def _plan(word: str, gaz: Gazetteer, lex: Lexicon) -> _Plan | None:
 def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
     """The longest n-gram from token ``i`` that is a demonym, a stop phrase or a gazetteer name."""
     tkeys, conn, n = plan.keys, plan.conn, len(plan.keys)
-    for j in range(min(n, i + MAX_NGRAM) - 1, i - 1, -1):
+    top = min(n, i + MAX_NGRAM)
+    # Tokens i .. reach - 1 may form a gazetteer key: no key goes on past a word boundary that no
+    # key starts with ("minister ahmed "), so the longer n-grams need no lookup. Not when the first
+    # word is an Arabic article, as the key may then be found without it (strip_article).
+    reach = top
+    if top - i > 1 and tkeys[i].partition(" ")[0] not in ARABIC_ARTICLES:
+        reach = i + 1
+        prefix = tkeys[i] + " "
+        while reach < top and gaz.has_prefix(prefix):
+            prefix += tkeys[reach] + " "
+            reach += 1
+    for j in range(top - 1, i - 1, -1):
         if conn[j]:
             continue
         key = tkeys[i] if i == j else " ".join(tkeys[i : j + 1])
@@ -500,6 +527,8 @@ def _best(plan: _Plan, i: int, gaz: Gazetteer, lex: Lexicon):
             if j > i:
                 return (j, key, (), False, False, False, False)  # "Boko Haram": a stop phrase hides its words too
             continue
+        if j >= reach:
+            continue  # (after the demonym and stop-phrase tests, which do not need the gazetteer)
         cands = gaz.lookup(key)
         if not cands:
             # "Ar-Raqqa" vs the index's "Raqqa" / "Ar-Raqqah": retry without the article.
@@ -829,30 +858,33 @@ def _unknown_key(key: str, connector: bool, upper: bool, gaz: Gazetteer, lex: Le
     )
 
 
-def _collect_persons(text: str, toks: list[Token], gaz: Gazetteer, lex: Lexicon, keys: set[str], starts: set[int]) -> None:
+def _collect_persons(
+    toks: list[Token], tkeys: tuple[str, ...], gaz: Gazetteer, lex: Lexicon, keys: set[str], starts: set[int]
+) -> None:
     """Remember person names before matching, so "Scott Walker ... Walker said" drops both Walkers.
 
     A given name or a title followed by capitalised words is a person, unless the whole run is a
     known place ("Virginia Beach") or the next word is an organisation word ("Jordan River").
+    ``tkeys``: the tokens' keys (``norm_key`` of their text).
     """
     n = len(toks)
     for k in range(n - 1):
-        first = norm_key(toks[k].text)
+        first = tkeys[k]
         if first not in lex.first_names and first not in lex.person_titles:
             continue
         nxt = toks[k + 1]
         if nxt.connector or nxt.upper:
             continue
-        nk = norm_key(nxt.text)
+        nk = tkeys[k + 1]
         if nk in _ORG_WORDS or nk in lex.admin_words or norm_key(f"{toks[k].text} {nxt.text}") in gaz:
             continue
         if first in lex.first_names:
             starts.add(toks[k].start)
-        for tk in toks[k + 1 : k + 3]:
-            if tk.connector:
+        for m in range(k + 1, min(n, k + 3)):
+            if toks[m].connector:
                 break
-            starts.add(tk.start)
-            keys.add(norm_key(tk.text))
+            starts.add(toks[m].start)
+            keys.add(tkeys[m])
         return
 
 
