@@ -185,14 +185,18 @@ def _read(path: Path) -> Gazetteer:
         raise GazetteerError(f"cannot read gazetteer index {path}: {err}") from err
     if raw.get("format") != FORMAT:
         raise GazetteerError(f"gazetteer index {path} has format {raw.get('format')}, expected {FORMAT}")
+    # Each blob is popped so that it is freed once split, before the tuple copy: the peak memory
+    # then holds the list and the tuple, not the blob too.
+    keys = tuple(raw.pop("keys_blob").split("\n"))
+    names = tuple(raw.pop("names_blob").split("\n"))
     return Gazetteer(
         version=raw["version"],
         path=path,
-        _keys=tuple(raw["keys_blob"].split("\n")),
+        _keys=keys,
         _offsets=raw["offsets"],
         _post_entry=raw["post_entry"],
         _post_kind=raw["post_kind"],
-        names=tuple(raw["names_blob"].split("\n")),
+        names=names,
         gid=raw["gid"],
         lat=raw["lat"],
         lon=raw["lon"],
