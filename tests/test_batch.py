@@ -97,3 +97,18 @@ def test_a_chunk_failing_in_a_worker_raises_a_pipeline_error_naming_it(tmp_path,
 def test_small_inputs_stay_in_process(tmp_path):
     (tmp_path / "a.txt").write_text("short", encoding="utf-8")
     assert batch_module._input_bytes([str(tmp_path)]) < batch_module.PARALLEL_MIN_BYTES
+
+
+def test_a_worker_settles_its_loaded_heap_once(monkeypatch):
+    # The gazetteer and lexicons are loaded, then frozen out of the cyclic collector's walks, once.
+    import gc
+
+    from pipeline import stages
+    from pipeline.extract.lexicon import default_lexicon
+
+    monkeypatch.setattr(stages, "_heap_settled", False)
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(default_lexicon.cache_info().currsize))
+    stages._settle_heap()
+    stages._settle_heap()
+    assert frozen == [1]  # once, and after the lexicons were loaded
