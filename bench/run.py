@@ -320,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
             rec.save()
         if "profile" not in args.skip_set and args.profile_articles and not deadline.passed():
             _log("profile")
-            size = min(args.size_list)
+            # The smallest corpus that holds the profile's articles: a 10-article start-up corpus would
+            # profile rule loading, not analysis.
+            size = min((s for s in args.size_list if s >= args.profile_articles), default=max(args.size_list))
             corpora.ensure_corpus(args.corpora, size)
             rec.doc["profile"] = profile_analysis(args.corpora, size, args.profile_articles, WORK / "profile.html")
             rec.save()
