@@ -181,3 +181,13 @@ def test_place_is_what_the_arrays_say(gaz):
                          gaz.names[a1] if a1 >= 0 else None, round(float(gaz.lat[entry]), 5), round(float(gaz.lon[entry]), 5),
                          int(gaz.pop[entry]), int(gaz.feat[entry]) == R.ADMIN2 and entry not in gaz.admin2_has_seat)
             assert gaz.place(entry) is p
+
+
+def test_gazetteer_memos_stay_bounded():
+    from pipeline.geo.gazetteer import _keep
+
+    memo: dict = {}
+    for i in range(7):
+        assert _keep(memo, i, str(i), 3) == str(i)
+        assert len(memo) <= 3
+    assert memo == {6: "6"}  # emptied when full, then the new value kept

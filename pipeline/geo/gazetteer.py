@@ -89,9 +89,7 @@ class Gazetteer:
             else:
                 lo, hi = self._offsets[slot], self._offsets[slot + 1]
                 hit = tuple(zip(self._post_entry[lo:hi], self._post_kind[lo:hi]))
-            if len(self._memo) >= _MEMO_MAX:
-                self._memo.clear()
-            self._memo[key] = hit
+            _keep(self._memo, key, hit, _MEMO_MAX)
         return list(hit)
 
     def has_prefix(self, prefix: str) -> bool:
@@ -101,35 +99,29 @@ class Gazetteer:
             keys = self._keys
             slot = bisect_left(keys, prefix)
             got = slot < len(keys) and keys[slot].startswith(prefix)
-            if len(self._prefixes) >= _MEMO_MAX:
-                self._prefixes.clear()
-            self._prefixes[prefix] = got
+            _keep(self._prefixes, prefix, got, _MEMO_MAX)
         return got
 
     def facts(self, entry: int) -> Facts:
         """Feature code, country, admin1 entry, population and point of ``entry``."""
         got = self._facts.get(entry)
         if got is None:
-            if len(self._facts) >= _FACTS_MAX:
-                self._facts.clear()
-            got = self._facts[entry] = Facts(
+            got = _keep(self._facts, entry, Facts(
                 int(self.feat[entry]),
                 self.cc_codes[int(self.cc_idx[entry])],
                 int(self.a1[entry]),
                 int(self.pop[entry]),
                 float(self.lat[entry]),
                 float(self.lon[entry]),
-            )
+            ), _FACTS_MAX)
         return got
 
     def place(self, entry: int) -> Place:
         """What a mention resolved to ``entry`` says about the place."""
         got = self._places.get(entry)
         if got is None:
-            if len(self._places) >= _FACTS_MAX:
-                self._places.clear()
             f = self.facts(entry)
-            got = self._places[entry] = Place(
+            got = _keep(self._places, entry, Place(
                 self.names[entry],
                 int(self.gid[entry]),
                 FEATURES[f.feat],
@@ -139,7 +131,7 @@ class Gazetteer:
                 round(f.lon, 5),
                 f.pop,
                 f.feat == ADMIN2 and entry not in self.admin2_has_seat,
-            )
+            ), _FACTS_MAX)
         return got
 
     def __contains__(self, key: str) -> bool:
@@ -168,6 +160,14 @@ class Gazetteer:
 
 _MEMO_MAX = 200_000
 _FACTS_MAX = 50_000
+
+
+def _keep(memo: dict, key, value, cap: int):
+    """Store ``value`` in a bounded memo (emptied when full: the hot keys come back at once) and return it."""
+    if len(memo) >= cap:
+        memo.clear()
+    memo[key] = value
+    return value
 _CACHE: dict[Path, Gazetteer] = {}
 _LOCK = threading.Lock()
 
