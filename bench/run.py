@@ -37,6 +37,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes, comma-separated")
     p.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
     p.add_argument("--runs-large", type=int, default=1, help="runs per measurement for sizes of 100k and more")
+    p.add_argument("--runs-small", type=int, default=5,
+                   help="at least this many runs for sizes under 10k: seconds each, and the flat-cost ratio takes "
+                        "the difference of two of them, so their noise counts most")
     p.add_argument("--quick", action="store_true", help="smoke test: 1k articles, one run, small samples")
     p.add_argument("--variants", default=",".join(endtoend.VARIANTS), help="end-to-end variants: " + ", ".join(endtoend.VARIANTS))
     p.add_argument("--split-sample", type=int, default=2000, help="articles for the dates/geocode/extract split")
@@ -78,6 +81,12 @@ class Deadline:
 
     def passed(self) -> bool:
         return self.at is not None and datetime.now(timezone.utc) >= self.at
+
+
+def _runs_for(size: int, args) -> int:
+    if size >= 100_000:
+        return args.runs_large
+    return max(args.runs, args.runs_small) if size < 10_000 and not args.quick else args.runs
 
 
 def _median_tree(runs: list[dict]) -> dict:
@@ -262,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     rec = Recorder(path, {
         "started_at": started.isoformat(timespec="seconds"),
         "machine": machine_info(REPO),
-        "options": {k: v for k, v in vars(args).items() if k in ("sizes", "runs", "runs_large", "variants", "split_sample",
+        "options": {k: v for k, v in vars(args).items() if k in ("sizes", "runs", "runs_large", "runs_small", "variants", "split_sample",
                                                                    "dag_size", "dag_runs", "profile_articles", "skip", "quick")},
         "notes": [
             "conflict-events run has no parallelism across cores: chunks run one after another in one process "
@@ -306,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             if "e2e" not in args.skip_set:
                 for variant in args.variant_list:
                     entry.get("e2e", {}).pop(variant, None)
-            runs = args.runs_large if size >= 100_000 else args.runs
+            runs = _runs_for(size, args)
             if "stages" not in args.skip_set:
                 measure_stages(size, runs, args, rec, deadline)
                 measure_warmup(size, args, rec, deadline)

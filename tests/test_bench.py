@@ -148,3 +148,14 @@ def test_unseen_times_a_first_and_a_second_pass_after_warming_on_other_text():
     result = time_unseen(warm, articles)
     assert result["warm_docs"] == 1 and result["articles"] == 2
     assert result["unseen_ms_per_article"] >= 0 and result["seen_ms_per_article"] >= 0
+
+
+def test_small_sizes_get_more_runs_and_the_largest_fewer():
+    from argparse import Namespace
+
+    from bench.run import _runs_for
+
+    args = Namespace(runs=2, runs_small=5, runs_large=1, quick=False)
+    assert [_runs_for(s, args) for s in (10, 1000, 10_000, 100_000)] == [5, 5, 2, 1]
+    assert _runs_for(1000, Namespace(runs=1, runs_small=5, runs_large=1, quick=True)) == 1  # a smoke test stays short
+    assert _runs_for(1000, Namespace(runs=7, runs_small=5, runs_large=1, quick=False)) == 7
