@@ -34,7 +34,13 @@ SHINGLE = 5
 _MINHASH_BYTES = NUM_PERM * 4
 # A name or number not at the start of a sentence: what changes between two different events told in
 # the same words, and what a re-publication (new tagline, fixed typo) keeps.
-_SALIENT = re.compile(r"(?<![.!?\n]\s)(?<![.!?\n])(?<!^)\b(?:\d[\d.,:]*\d|\d|[A-Z][\w'’-]*)", re.M)
+# Read as: a word start, no sentence start before it (not after ". " or "." or a line start), then
+# a number ("12", "3.5", "1,200") or a capitalised word. Written with its first character first
+# and the look-behinds after it (each one character longer), which lets ``re`` skip at C speed
+# to the next digit or capital instead of testing the look-behinds at every position: 3x faster.
+_SALIENT = re.compile(
+    r"[\dA-Z](?<!\w[\dA-Z])(?<![.!?\n][\dA-Z])(?<![.!?\n]\s[\dA-Z])(?<!^[\dA-Z])(?:(?<=\d)(?:[\d.,:]*\d)?|[\w'’-]*)", re.M
+)
 _NUMBER_BIT, _LOW31 = 1 << 31, (1 << 31) - 1
 SALIENT_CAP = 128  # salient tokens kept per article, in text order (the first ones)
 # A copy may differ in names (not numbers) at its edges (headline, dateline, tagline, byline) but hardly
@@ -64,9 +70,11 @@ def _salient_hashes(text: str) -> bytes:
 def _minhash(text: str) -> bytes:
     words = _WORD.findall(normalise_text(text))
     if len(words) < SHINGLE:
-        grams = {" ".join(words)}
+        grams = [" ".join(words)]
     else:
-        grams = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
+        # Every shingle, repeats included: a repeat leaves each minimum, so the signature, as it was,
+        # and skipping the set that dropped them saves a fifth of the hashing.
+        grams = list(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
     return _minhash_of(np.fromiter(map(zlib.crc32, map(str.encode, grams)), dtype=np.uint64, count=len(grams)))
 
 
