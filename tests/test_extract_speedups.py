@@ -301,3 +301,48 @@ def test_background_toll_is_dropped_whether_or_not_its_sentence_has_a_trigger():
     for text in ("The war has killed more than 10,000 people since 2014.", "The conflict has left 20,000 dead, officials said."):
         out = extract_events(text, published=None, dates=[], places=[])
         assert out.casualties == [] and out.events == []
+
+
+# Windows before a count as find_casualties cuts them: cut mid-word, odd spacing, case, "ſ" (re.I reads it as "s").
+_BEFORE_WINDOWS = [
+    "", " ", "his", "his ", "killing his ", "killing HIS  ", "this ", "its\t", "their \n", "killing hers ", "killing hiſ ",
+    "at age ", "at the AGE of ", "aged", "aged  ", "ageſ ", "a mother of ", "a grandmother of\t", "father  of  ",
+    "one of ", "stages ", "engaged ", "mother of", "dozens of ", "killing ", "  x",
+]
+
+
+def _windows(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    words = [w.strip() for w in _BEFORE_WINDOWS if w.strip()] + _WORDS
+    return [rnd.choice([" ", "", "  "]).join(rnd.choice(words) for _ in range(rnd.randint(0, 6))) + rnd.choice(["", " ", "  ", "\t"])
+            for _ in range(n)]
+
+
+def test_possessive_dropped_like_the_regex_sub():
+    from pipeline.extract.casualties import _POSSESSIVE, _drop_possessive
+
+    for before in _BEFORE_WINDOWS + _windows(2000, seed=5):
+        assert _drop_possessive(before) == _POSSESSIVE.sub("", before), before
+
+
+def test_age_or_family_test_agrees_with_its_regexes():
+    # The last-word test must never rule out a count the two regexes would have caught.
+    from pipeline.extract.casualties import _AGE_BEFORE, _FAMILY_SIZE, _age_or_family
+
+    for before in _BEFORE_WINDOWS + _windows(2000, seed=6):
+        sentence = before + "12 people"
+        start = len(before)
+        caught = bool(_AGE_BEFORE.search(sentence, max(0, start - 20), start) or _FAMILY_SIZE.search(sentence, max(0, start - 30), start))
+        assert _age_or_family(sentence, start) == caught, before
+
+
+def test_modifier_walk_stops_where_it_did():
+    # The old test: no word, a stop word (after stripping "." and ","), or a word ending "." or ",".
+    from pipeline.extract.casualties import _modifier_end
+
+    lex = default_lexicon().casualties
+    for text in _LITERAL + _texts(500, seed=7) + ["killed. ", "Were, ", "armed men", "30-year-old man", "U.S. troops"]:
+        for i in range(len(text) + 1):
+            wm = lex.modifier_re.match(text, i)
+            stops = not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", "."))
+            assert _modifier_end(text, i, lex) == (None if stops else wm.end()), (text, i)

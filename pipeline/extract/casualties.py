@@ -9,7 +9,8 @@ introduced by "including" is a subset of the previous one and is never added to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from pipeline.extract.lexicon import CasualtyLexicon, PrefixedPattern
 from pipeline.models import Casualty
@@ -20,9 +21,11 @@ _SKIP_AFTER = re.compile(r"\s*(?:-?years?[- ]old|years?\b|yrs?\b|km\b|kilomet|mi
 _AGE_APPOSITION = re.compile(r"[A-Za-z)]\s*,\s*(?:(?:then|now|aged?)\s+)?$", re.I)
 _FAMILY_SIZE = re.compile(r"\b(?:mother|father|mom|dad|parent|grandmother|grandfather)\s+of\s+$", re.I)
 _AGE_BEFORE = re.compile(r"\b(?:ages?|aged)(?:\s+of)?\s*$", re.I)  # "killed at age 23", "under the age of 12"
+_AGE_FAMILY_LAST = ("age", "ages", "aged", "of")  # the words _AGE_BEFORE and _FAMILY_SIZE end with
 # "including" names a subset of victims only after a killing: "three suspects, including two teens, were charged".
 _DEAD_NOUN = re.compile(r"\s*(?:dead|bodies|body(?! ?(?:cam(?:era)?s?|armou?r|shops?|work|wash|language|guards?|spray|parts)\b)|corpses?)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:his|her|their|its)\s+$", re.I)  # "killing his five children"
+_POSSESSIVE_LONGEST = 5  # "their": a possessive ending a text starts this near its last letter at most
 # "killing his five children as well as his wife": one more victim joined to a count.
 _JOINED_KIN = re.compile(
     r"\s*,?\s*(?:as well as|and|along with)\s+(?P<kin>(?:his|her|their)\s+(?:wife|husband|girlfriend|boyfriend|fianc[eé]e?|partner|"
@@ -62,8 +65,7 @@ _ZERO_INJURY = re.compile(r"injur|wound|hurt|casualt", re.I)  # "no one was hurt
 _ARTICLE_CUE = re.compile(r"\b(?:kill|shot|murder|execut|behead|stabb|wound|injur|bod(?:y|ies) of)", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class _Count:
+class _Count(NamedTuple):  # a tuple: built for every count read, most then dropped
     low: int | None
     high: int | None
     qualifier: str
@@ -104,26 +106,36 @@ def parse_number(words: str, lex: CasualtyLexicon) -> int | None:
 
 
 def _parse_count(m: re.Match[str], lex: CasualtyLexicon) -> _Count | None:
-    qual_word = (m.group("qual") or "").lower()
-    qualifier = lex.qualifier_of.get(_SPACES.sub(" ", qual_word), "exact") if qual_word else "exact"
-    if m.group("lo") or m.group("lo2"):
-        lo = parse_number(m.group("lo") or m.group("lo2"), lex)
-        hi = parse_number(m.group("hi") or m.group("hi2"), lex)
-        if lo is not None and hi is not None and hi > lo:
-            return _Count(lo, hi, "range", None)
+    qual, lo, lo2, vague, num = m.group("qual", "lo", "lo2", "vague", "num")  # one call: read for every count
+    qualifier = lex.qualifier_of.get(_SPACES.sub(" ", qual.lower()), "exact") if qual else "exact"
+    if lo or lo2:
+        low = parse_number(lo or lo2, lex)
+        high = parse_number(m.group("hi") or m.group("hi2"), lex)
+        if low is not None and high is not None and high > low:
+            return _Count(low, high, "range", None)
         # "ninety-five" also reads as a range "ninety to five": take it as one number.
-        value = parse_number(m.group(0)[len(m.group("qual") or "") :], lex)
+        value = parse_number(m.group(0)[len(qual or "") :], lex)
         return _Count(value, value, qualifier, None) if value is not None else None
-    if m.group("vague"):
-        term = _SPACES.sub(" ", m.group("vague").lower())
+    if vague:
+        term = _SPACES.sub(" ", vague.lower())
         value = lex.vague_counts.get(term)
         if value is None:
             return _Count(None, None, "vague", term)
         return _Count(value, value, "at_least", term)
-    value = parse_number(m.group("num"), lex)
+    value = parse_number(num, lex)
     if value is None:
         return None
     return _Count(value, value, qualifier, None)
+
+
+def _age_or_family(sentence: str, start: int) -> bool:
+    """Whether the count at ``start`` is an age ("killed at age 23") or a family's size ("a mother
+    of three"). Both phrases end right before the count, so the word there rules out nearly every
+    count at once, where the regexes would be tried at every position of the window."""
+    last = sentence[max(0, start - 30) : start].rstrip().casefold()  # casefold: re.I also reads "ſ" as "s"
+    if not last.endswith(_AGE_FAMILY_LAST):
+        return False
+    return bool(_AGE_BEFORE.search(sentence, max(0, start - 20), start) or _FAMILY_SIZE.search(sentence, max(0, start - 30), start))
 
 
 def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | None:
@@ -137,11 +149,24 @@ def _victim_after(s: str, pos: int, lex: CasualtyLexicon) -> tuple[str, int] | N
             # The victim groups are the pattern's outer named groups: the one that matched closes last.
             name = vm.lastgroup or next(g for g, v in vm.groupdict().items() if v)
             return name[2:], _noun_phrase_end(s, vm.end(), lex)
-        wm = lex.modifier_re.match(s, i)
-        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+        end = _modifier_end(s, i, lex)
+        if end is None:
             return None
-        i = wm.end()
+        i = end
     return None
+
+
+def _modifier_end(s: str, i: int, lex: CasualtyLexicon) -> int | None:
+    """End of the modifier word at ``i`` ("armed", "30-year-old"), or None when there is none or it
+    is a stop word or closes a clause ("police.", "men,"): no victim phrase reaches past it."""
+    wm = lex.modifier_re.match(s, i)
+    if wm is None:
+        return None
+    word = wm.group()
+    # The word starts with a letter or digit, so its only "." or "," is a trailing one.
+    if word.endswith((",", ".")) or word.lower() in lex.modifier_stop:
+        return None
+    return wm.end()
 
 
 def _unknown_head(s: str, pos: int, lex: CasualtyLexicon, count: int | None) -> tuple[str, int] | None:
@@ -151,10 +176,10 @@ def _unknown_head(s: str, pos: int, lex: CasualtyLexicon, count: int | None) -> 
     for _ in range(2):
         while s.startswith(" ", i):
             i += 1
-        wm = lex.modifier_re.match(s, i)
-        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+        end = _modifier_end(s, i, lex)
+        if end is None:
             return None
-        i = wm.end()
+        i = end
         after = s[i : i + 80]
         aux = _UNKNOWN_HEAD_VERB.match(after)
         # The verb agrees with the count: "a man wielding two guns was shot" is not two victims.
@@ -177,10 +202,10 @@ def _noun_phrase_end(s: str, end: int, lex: CasualtyLexicon) -> int:
         if nm:
             end = j = nm.end()
             continue
-        wm = lex.modifier_re.match(s, j)
-        if not wm or wm.group(0).lower().strip(".,") in lex.modifier_stop or wm.group(0).endswith((",", ".")):
+        word_end = _modifier_end(s, j, lex)
+        if word_end is None:
             break
-        j = wm.end()
+        j = word_end
     return end
 
 
@@ -204,54 +229,55 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
     prev_end = 0
     pending: list[tuple[re.Match[str], _Count, str, int]] = []  # counts waiting for a verb
     for m in lex.count_re.finditer(sentence):
-        if blocked and any(a <= m.start() < b for a, b in blocked):
+        start, end = m.span()
+        if blocked and any(a <= start < b for a, b in blocked):
             continue
         raw = (m.group("num") or "").strip()
-        if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, m.end()):
+        if _YEARISH.match(raw) or _SKIP_AFTER.match(sentence, end):
             continue
-        if sentence.startswith(",", m.end()) and _AGE_APPOSITION.search(sentence, 0, m.start()):
+        if sentence.startswith(",", end) and _AGE_APPOSITION.search(sentence, 0, start):
             continue  # "Demarcus Spencer, 40, was killed", "Carlos, then 18, was shot": an age, not a toll
         # Most matches are the article "a"/"an" before an ordinary noun: rule them out first.
         is_article = raw.lower() in ("a", "an", "single", "lone", "both")
-        victim = _victim_after(sentence, m.end(), lex)
+        victim = _victim_after(sentence, end, lex)
         if is_article and victim is None:
             continue
-        if _AGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start()) or _FAMILY_SIZE.search(sentence, max(0, m.start() - 30), m.start()):
+        if _age_or_family(sentence, start):
             continue  # "under the age of 12", "a mother of three"
         count = _parse_count(m, lex)
         if count is None:
             continue
         if victim is None and not is_article:
-            victim = _unknown_head(sentence, m.end(), lex, parse_number(raw, lex))  # "3 Fulani were killed"
-        group, vend = victim if victim else ("unspecified", m.end())
+            victim = _unknown_head(sentence, end, lex, parse_number(raw, lex))  # "3 Fulani were killed"
+        group, vend = victim if victim else ("unspecified", end)
         after = sentence[vend : vend + 80]
         after = _RELATIVE.sub(" ", after)
         after = _INCLUDING_CLAUSE.sub(" ", after)  # "5 people, including 2 children, were killed"
-        before = sentence[max(prev_end, m.start() - 60) : m.start()]
+        before = sentence[max(prev_end, start - 60) : start]
         kind, rule = _classify(after, before, group, sentence, m, lex)
         if kind is None and victim is not None:
             aside = _APPOSITION.match(sentence, vend)
             if aside:
                 kind, rule = _classify(sentence[aside.end() : aside.end() + 80], before, group, sentence, m, lex)
         subset = False
-        if rule == "cas.before" and prev is not None and lex.subset_re.search(sentence[prev_end : m.start()]):
+        if rule == "cas.before" and prev is not None and lex.subset_re.search(sentence[prev_end:start]):
             # "5 civilians were wounded, including two children": the subset shares its total's kind.
             kind, rule = prev.kind, "cas.subset"
         if kind is None and prev is not None and victim is not None:
-            gap = sentence[prev_end : m.start()]
+            gap = sentence[prev_end:start]
             if lex.subset_re.search(gap) and len(gap) < 40:
                 kind, rule, subset = prev.kind, "cas.subset", True
             elif _JOIN.match(gap):
                 kind, rule, subset = prev.kind, "cas.joined", is_subset(prev)
         elif kind is not None and prev is not None and prev.kind == kind:
-            gap = sentence[prev_end : m.start()]
+            gap = sentence[prev_end:start]
             # "including one officer and four soldiers": the list after "including" stays a subset.
             subset = (bool(lex.subset_re.search(gap)) and len(gap) < 40) or (is_subset(prev) and bool(_JOIN.match(gap)))
         if kind is None:
             # "12 militants and 3 guards were killed": the first count waits for the verb of the next.
             if victim is None or is_article:
                 pending = []
-            elif pending and _AND_JOIN.match(sentence[pending[-1][3] : m.start()]):
+            elif pending and _AND_JOIN.match(sentence[pending[-1][3] : start]):
                 pending.append((m, count, group, vend))  # "3 policemen, 2 guards, and 1 soldier were killed"
             else:
                 pending = [(m, count, group, vend)]
@@ -260,7 +286,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             continue
         if running is None:
             running = lex.running_re.search(sentence) is not None
-        if pending and rule == "cas.after" and _AND_JOIN.match(sentence[pending[-1][3] : m.start()]):
+        if pending and rule == "cas.after" and _AND_JOIN.match(sentence[pending[-1][3] : start]):
             for pm, pcount, pgroup, pend in pending:
                 out.append(
                     Casualty(
@@ -277,9 +303,9 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             count_high=count.high,
             qualifier=count.qualifier,
             victim_group=group,
-            start=offset + m.start(),
+            start=offset + start,
             end=offset + vend,
-            text=sentence[m.start() : vend],
+            text=sentence[start:vend],
             rule=rule + (".subset" if subset and not rule.endswith("subset") else ""),
             is_running_total=running and rule != "cas.summary",
             vague_term=count.vague_term,
@@ -318,7 +344,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
             out.append(_casualty("killed", n, n, "exact", "unspecified", found, offset, "cas.singular"))
     if suicide and not any(a < suicide.end() and suicide.start() < b for a, b in blocked):
         out.append(_casualty("killed", 1, 1, "exact", "unspecified", suicide, offset, "cas.suicide"))
-    if _SUICIDE_TOLD.search(sentence):
+    if any(c.kind == "killed" and c.rule != "cas.suicide" for c in out) and _SUICIDE_TOLD.search(sentence):
         out = [replace(c, rule=c.rule + ".suicide_told") if c.kind == "killed" and c.rule != "cas.suicide" else c for c in out]
     if not any(c.kind == "injured" and c.count_low for c in out):
         for m in lex.singular_injured_re.finditer(sentence):
@@ -330,7 +356,7 @@ def find_casualties(sentence: str, offset: int, lex: CasualtyLexicon, *, cued: b
 def _classify(
     after: str, before: str, group: str, sentence: str, m: re.Match[str], lex: CasualtyLexicon
 ) -> tuple[str | None, str]:
-    before = _POSSESSIVE.sub("", before)
+    before = _drop_possessive(before)
     ka = lex.kill_after_re.match(after)
     if lex.summary_re.search(before) or (lex.summary_after_re.match(after) and not ka):
         return "killed", "cas.summary"
@@ -355,6 +381,13 @@ def _classify(
     if lex.injure_before_re.search(before):
         return "injured", "cas.before"
     return None, ""
+
+
+def _drop_possessive(before: str) -> str:
+    """``before`` without the possessive that ends it ("killing his" + "five children"), as
+    ``_POSSESSIVE.sub("", before)`` gives it: the regex is tried only where the word can start."""
+    owner = _POSSESSIVE.search(before, max(0, len(before.rstrip()) - _POSSESSIVE_LONGEST))
+    return before if owner is None else before[: owner.start()]
 
 
 def _casualty(
