@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import re._constants as _c  # noqa: PLC2701 - the parser's opcodes, read once at import
@@ -150,17 +151,38 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
 SCAN_MIN = 32
 
 
-def _literal_trie(keys: list[str]) -> str:
+def literal_trie(keys: list[str], piece: Callable[[str], str] = re.escape, *, tail_ahead: bool = False) -> str:
     """A regex matching any of ``keys`` (non-empty, sorted), branching on one character at a
-    time; a key that is a prefix of others stands for them (finding it is enough)."""
+    time so ``re`` rejects a position after one comparison per first character; a key that is a
+    prefix of others stands for them (finding it is enough). ``piece`` writes one character as a
+    regex; ``tail_ahead``: only the first character is consumed, the rest is a lookahead."""
     groups: dict[str, list[str]] = {}
     for k in keys:
         groups.setdefault(k[0], []).append(k[1:])
     parts = []
     for first, rests in groups.items():
-        head = re.escape(first)
-        parts.append(head if "" in rests else head + "(?:" + _literal_trie(rests) + ")")
+        head = piece(first)
+        if "" in rests:
+            parts.append(head)
+        else:
+            parts.append(head + ("(?=" if tail_ahead else "(?:") + literal_trie(rests, piece) + ")")
     return "|".join(parts)
+
+
+def word_tree(words: Iterable[str]) -> str:
+    """The words as one alternation shaped like a prefix tree ("d(?:e(?:l|n)?|u)"): ``re`` tries the
+    branches of an alternation in turn, so a flat one costs a try per word, a tree one per letter.
+    Unlike ``literal_trie`` a word that prefixes others is optional ("de" then maybe "l"): only for
+    words always followed by a delimiter, where at most one branch can succeed."""
+    tails: dict[str, list[str]] = {}
+    for w in words:
+        tails.setdefault(w[:1], []).append(w[1:])
+    ends_here = "" in tails.pop("", [])  # the empty word: what was read so far is a word itself
+    branches = [re.escape(ch) + word_tree(rest) for ch, rest in sorted(tails.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else f"(?:{'|'.join(branches)})"
+    return f"{body}?" if ends_here else body
 
 
 def any_of(strings: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]:
@@ -169,7 +191,7 @@ def any_of(strings: frozenset[str] | tuple[str, ...]) -> re.Pattern[str]:
     keys = sorted({s for s in strings if s})
     if len(keys) < len(set(strings)):
         return re.compile("")  # the empty string is in every text
-    return re.compile(_literal_trie(keys) if keys else "(?!)")
+    return re.compile(literal_trie(keys) if keys else "(?!)")
 
 
 class GatedPattern:

@@ -12,6 +12,7 @@ import re
 from pipeline.geo import recognize as R
 from pipeline.geo.lexicon import default_lexicon
 from pipeline.geo.normalize import norm_key
+from pipeline.regex_gate import word_tree
 
 _RUN_PLAIN = re.compile(R._RUN_PLAIN)
 
@@ -56,7 +57,7 @@ def test_find_runs_gives_the_plain_pattern_runs_and_the_word_after_each():
 
 
 def test_connector_tree_matches_the_flat_alternation():
-    tree = re.compile(rf"(?:{R._alternation(R._CONNECTORS)})[ \-]")
+    tree = re.compile(rf"(?:{word_tree(R._CONNECTORS)})[ \-]")
     flat = re.compile(rf"(?:{R._CONN_RE})[ \-]")
     words = set(R._CONNECTORS) | {w[:-1] for w in R._CONNECTORS} | {w + "s" for w in R._CONNECTORS} | {"", "x", "ibnx"}
     for w in words:

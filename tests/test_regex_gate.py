@@ -58,3 +58,27 @@ def test_literal_forms_keep_case_and_order():
     assert literal_forms(re.compile("TODAY|Today|today|night")) == ("TODAY", "Today", "today", "night")
     assert literal_forms(re.compile(r"to(?:day|night)")) is None
     assert literal_forms(re.compile("today", re.I)) is None
+
+
+def test_literal_trie_finds_where_any_key_starts_and_a_prefix_key_stands_for_longer_ones():
+    from pipeline.regex_gate import literal_trie
+
+    keys = sorted(["kill", "killed", "kidnap", "shell", "shot", "s.a"])
+    full = re.compile(literal_trie(keys))
+    ahead = re.compile(literal_trie(keys, tail_ahead=True))
+    text = "they shot and killed two, kidnapped one; shelling; s.a. kil"
+    flat = [m.start() for m in re.finditer("|".join(map(re.escape, keys)), text)]
+    assert [m.start() for m in full.finditer(text)] == flat
+    assert [m.start() for m in ahead.finditer(text)] == flat
+    assert all(m.end() - m.start() == 1 for m in ahead.finditer(text))  # only the first letter is consumed
+    assert "killed" not in literal_trie(keys)  # "kill" already finds it
+
+
+def test_word_tree_takes_the_longest_word_before_a_delimiter():
+    from pipeline.regex_gate import word_tree
+
+    words = ["de", "del", "den", "du", "al"]
+    tree = re.compile(rf"(?:{word_tree(words)}) ")
+    for w in words:
+        assert tree.fullmatch(w + " ")
+    assert tree.fullmatch("d ") is None and tree.fullmatch("dell ") is None

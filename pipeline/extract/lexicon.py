@@ -20,7 +20,7 @@ from typing import Any
 from pipeline.jsonfile import read_json_object
 from pipeline.errors import ConfigError
 from pipeline.models import EVENT_TYPES, QUALIFIERS, STANCES
-from pipeline.regex_gate import SCAN_MIN, GatedPattern, any_of, spellings
+from pipeline.regex_gate import SCAN_MIN, GatedPattern, any_of, literal_trie, spellings
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 _FLAGS = re.IGNORECASE
@@ -380,30 +380,13 @@ def _piece(ch: str, marks: dict[str, str] = _MARK_REGEX) -> str:
 
 
 def _trie(keys: list[str], marks: dict[str, str] = _MARK_REGEX) -> str:
-    """A regex matching any of ``keys`` (no key a prefix of another), branching on one letter at
-    a time so ``re`` rejects a position after one comparison per first letter."""
-    groups: dict[str, list[str]] = {}
-    for k in keys:
-        groups.setdefault(k[0], []).append(k[1:])
-    parts = []
-    for first, rests in sorted(groups.items()):
-        rests = [r for r in rests if r]
-        head = _piece(first, marks)
-        parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?:" + _trie(rests, marks) + ")")
-    return "|".join(parts)
+    """A regex matching any of ``keys`` (sorted), the markers written as ``marks`` says."""
+    return literal_trie(keys, lambda ch: _piece(ch, marks))
 
 
 def _first_letter_trie(keys: list[str]) -> str:
     """Like ``_trie``, but only each key's first letter is consumed; the rest is a lookahead."""
-    groups: dict[str, list[str]] = {}
-    for k in keys:
-        groups.setdefault(k[0], []).append(k[1:])
-    parts = []
-    for first, rests in sorted(groups.items()):
-        head = _piece(first)
-        rests = [r for r in rests if r]
-        parts.append(head if not rests or len(rests) < len(groups[first]) else head + "(?=" + _trie(rests) + ")")
-    return "|".join(parts) or "(?!)"
+    return literal_trie(keys, _piece, tail_ahead=True) if keys else "(?!)"
 
 
 def _minimal(keys: frozenset[str]) -> list[str]:

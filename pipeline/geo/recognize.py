@@ -7,13 +7,13 @@ linear in the text, never in the gazetteer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.geo.codes import COUNTRY, KIND_ABBREV, KIND_STRIPPED, KIND_VARIANT
 from pipeline.geo.gazetteer import Gazetteer
 from pipeline.geo.lexicon import Lexicon
 from pipeline.geo.normalize import ARABIC_ARTICLES, norm_key, strip_article, variant_key
+from pipeline.regex_gate import word_tree
 
 MAX_NGRAM = 6
 # "U.S.", "W.Va.", "D.C." first; then words with inner hyphens/apostrophes ("al-Bab", "Ma'rib").
@@ -102,21 +102,6 @@ _NEXT_WORD = re.compile(r"(\s*)([^\W\d_][\w'’\-]*\.?)")
 _NEXT_AFTER = r"(?:(?= ([^\W\d_][\w'’\-]*\.?)))?"
 
 
-def _alternation(words: Iterable[str]) -> str:
-    """The words as one alternation shaped like a prefix tree ("d(?:e(?:l|n)?|u)"): ``re`` tries the
-    branches of an alternation in turn, so a flat one costs a try per word, a tree one per letter.
-    Only for words always followed by a delimiter, where at most one branch can succeed."""
-    tails: dict[str, list[str]] = {}
-    for w in words:
-        tails.setdefault(w[:1], []).append(w[1:])
-    ends_here = "" in tails.pop("", [])  # the empty word: what was read so far is a word itself
-    branches = [re.escape(ch) + _alternation(rest) for ch, rest in sorted(tails.items())]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 and not ends_here else f"(?:{'|'.join(branches)})"
-    return f"{body}?" if ends_here else body
-
-
 # _RUN without the "al-Bab" branch of the first word, and the connectors as a tree. The lower-case
 # "a"/"e" in _CAP_FIRST made ``re`` try a match at a fifth of all letters; _find_runs adds the
 # article back. Same matches otherwise (tests/test_geo_recognize_speedups.py).
@@ -125,7 +110,7 @@ _CAP_ANY = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w]*(?:[-'’][^\W\d_][\w]*)*\.?"
 _RUN_CAPS = re.compile(
     r"([A-Z\u00C0-\u00DE\u0100-\u017F](?<![\w.].)"
     r"(?:(?<=[A-Z])[A-Za-z]?\.(?:[A-Z][A-Za-z]?\.)+|[\w]*(?:[-'’][^\W\d_][\w]*)*\.?)"
-    rf"(?:[ \-](?:{_alternation(_CONNECTORS)}[ \-])*"
+    rf"(?:[ \-](?:{word_tree(_CONNECTORS)}[ \-])*"
     rf"(?:(?:[A-Z][A-Za-z]?\.){{2,}}|(?:(?:a(?:sh?|[dlnrtz])|el)-)?{_CAP_ANY}))*)"
     + _NEXT_AFTER
 )

@@ -24,8 +24,9 @@ from pipeline.geo.codes import ADMIN1, ADMIN2, CITY, COUNTRY, FEATURES, REGION, 
 from pipeline.geo.gazetteer import Facts, Gazetteer, Place
 from pipeline.geo.lexicon import Lexicon, default_lexicon
 from pipeline.geo.normalize import norm_key
-from pipeline.geo.recognize import RawMention, _alternation, recognize
+from pipeline.geo.recognize import RawMention, recognize
 from pipeline.models import PlaceMention
+from pipeline.regex_gate import word_tree
 
 MAX_CANDIDATES = 40
 # A lone city no bigger than this needs some support (a preposition, the article's country or
@@ -963,7 +964,7 @@ def _cue_tree(phrases: list[str]) -> str:
     rests: dict[str, list[str]] = {}
     for p in phrases:
         rests.setdefault(p[0], []).append(p[1:])
-    return "|".join(re.escape(ch) + r"(?<![\w-].)" + _alternation(rest) for ch, rest in sorted(rests.items()))
+    return "|".join(re.escape(ch) + r"(?<![\w-].)" + word_tree(rest) for ch, rest in sorted(rests.items()))
 
 
 def _cues(text: str, gaz: Gazetteer, lex: Lexicon) -> tuple[tuple[str, ...], tuple[int, ...]]:
